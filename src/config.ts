@@ -1,0 +1,233 @@
+import { config as loadDotenv } from 'dotenv';
+import { z } from 'zod';
+
+export const DEFAULT_KANTATA_API_URL = 'https://api.mavenlink.com/api/v1';
+export const DEFAULT_HUDDLE_API_URL = 'https://api.huddle.net';
+export const DEFAULT_HUDDLE_TOKEN_URL = 'https://login.huddle.net/token';
+
+export interface KantataConfig {
+  readonly apiUrl: string;
+  readonly apiToken: string;
+}
+
+export type HuddleAuthConfig =
+  | { readonly kind: 'bearer'; readonly token: string }
+  | {
+      readonly kind: 'client_credentials';
+      readonly clientId: string;
+      readonly clientSecret: string;
+      readonly tokenUrl: string;
+    }
+  | { readonly kind: 'basic'; readonly username: string; readonly password: string };
+
+export interface HuddleConfig {
+  readonly apiUrl: string;
+  readonly auth: HuddleAuthConfig;
+}
+
+export interface UpstreamHttpConfig {
+  /** Time allowed to open a TCP/TLS connection; nothing has been sent when it runs out. */
+  readonly connectTimeoutMs: number;
+  /** Time allowed for response headers and between body chunks; the request may have been processed. */
+  readonly responseTimeoutMs: number;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  readonly kantata?: KantataConfig;
+  readonly huddle?: HuddleConfig;
+  readonly upstreamHttp: UpstreamHttpConfig;
+  readonly logLevel: LogLevel;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Blank values count as unset: a copied `.env.example` leaves many `NAME=` lines behind. */
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => {
+    const trimmed = value?.trim();
+    return trimmed ? trimmed : undefined;
+  });
+
+const HTTP_URL_PROBLEM = 'must be an http:// or https:// URL';
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password;
+  } catch {
+    return false;
+  }
+}
+
+function positiveIntegerProblem(value: string): string | undefined {
+  return /^\d{1,7}$/.test(value) && Number(value) > 0 ? undefined : 'must be a whole number of milliseconds above 0';
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+const envSchema = z.object({
+  KANTATA_API_TOKEN: optionalText,
+  KANTATA_API_URL: optionalText,
+  HUDDLE_API_URL: optionalText,
+  HUDDLE_API_TOKEN: optionalText,
+  HUDDLE_CLIENT_ID: optionalText,
+  HUDDLE_CLIENT_SECRET: optionalText,
+  HUDDLE_TOKEN_URL: optionalText,
+  HUDDLE_USERNAME: optionalText,
+  HUDDLE_PASSWORD: optionalText,
+  UPSTREAM_CONNECT_TIMEOUT_MS: optionalText,
+  UPSTREAM_RESPONSE_TIMEOUT_MS: optionalText,
+  LOG_LEVEL: optionalText,
+});
+
+type ParsedEnv = z.infer<typeof envSchema>;
+
+/**
+ * Builds the one typed configuration object from environment variables.
+ * Every problem names the variable and what is wrong with it, never the value it holds.
+ */
+export function parseConfig(env: Env): Config {
+  const values: ParsedEnv = envSchema.parse(env);
+  const problems: string[] = [];
+
+  const url = (name: keyof ParsedEnv, fallback: string): string => {
+    const value = values[name] ?? fallback;
+    if (!isHttpUrl(value)) problems.push(`${name} ${HTTP_URL_PROBLEM} without credentials in it`);
+    return value.replace(/\/+$/, '');
+  };
+  const millis = (name: keyof ParsedEnv, fallback: number): number => {
+    const value = values[name];
+    if (value === undefined) return fallback;
+    const problem = positiveIntegerProblem(value);
+    if (problem) problems.push(`${name} ${problem}`);
+    return Number(value);
+  };
+
+  const kantata: KantataConfig | undefined = values.KANTATA_API_TOKEN
+    ? { apiToken: values.KANTATA_API_TOKEN, apiUrl: url('KANTATA_API_URL', DEFAULT_KANTATA_API_URL) }
+    : undefined;
+  if (!kantata && values.KANTATA_API_URL) {
+    problems.push('KANTATA_API_URL is set but KANTATA_API_TOKEN is not: set the token to enable Kantata OX');
+  }
+
+  const huddleAuth = parseHuddleAuth(values, problems, url);
+  const huddle: HuddleConfig | undefined = huddleAuth
+    ? { auth: huddleAuth, apiUrl: url('HUDDLE_API_URL', DEFAULT_HUDDLE_API_URL) }
+    : undefined;
+
+  if (!kantata && !huddle && problems.length === 0) {
+    problems.push(
+      'No service is configured: set KANTATA_API_TOKEN for Kantata OX, and/or HUDDLE_API_TOKEN, ' +
+        'HUDDLE_CLIENT_ID + HUDDLE_CLIENT_SECRET, or HUDDLE_USERNAME + HUDDLE_PASSWORD for Huddle',
+    );
+  }
+
+  const logLevel = (values.LOG_LEVEL ?? 'info').toLowerCase();
+  if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+
+  const upstreamHttp: UpstreamHttpConfig = {
+    connectTimeoutMs: millis('UPSTREAM_CONNECT_TIMEOUT_MS', 5_000),
+    responseTimeoutMs: millis('UPSTREAM_RESPONSE_TIMEOUT_MS', 30_000),
+  };
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze({
+    ...(kantata ? { kantata } : {}),
+    ...(huddle ? { huddle } : {}),
+    upstreamHttp,
+    logLevel: logLevel as LogLevel,
+  });
+}
+
+function parseHuddleAuth(
+  values: ParsedEnv,
+  problems: string[],
+  url: (name: keyof ParsedEnv, fallback: string) => string,
+): HuddleAuthConfig | undefined {
+  const forms = [
+    { label: 'HUDDLE_API_TOKEN', names: ['HUDDLE_API_TOKEN'] },
+    { label: 'HUDDLE_CLIENT_ID + HUDDLE_CLIENT_SECRET', names: ['HUDDLE_CLIENT_ID', 'HUDDLE_CLIENT_SECRET'] },
+    { label: 'HUDDLE_USERNAME + HUDDLE_PASSWORD', names: ['HUDDLE_USERNAME', 'HUDDLE_PASSWORD'] },
+  ] as const;
+  const started = forms.filter((form) => form.names.some((name) => values[name] !== undefined));
+
+  if (started.length > 1) {
+    problems.push(
+      `Huddle credentials are given in more than one form (${started.map((f) => f.label).join('; ')}): keep exactly one`,
+    );
+    return undefined;
+  }
+  const form = started[0];
+  if (!form) {
+    if (values.HUDDLE_API_URL || values.HUDDLE_TOKEN_URL) {
+      problems.push('HUDDLE_API_URL or HUDDLE_TOKEN_URL is set but no Huddle credentials are: set them to enable Huddle');
+    }
+    return undefined;
+  }
+  const missing = form.names.filter((name) => values[name] === undefined);
+  if (missing.length > 0) {
+    problems.push(`${missing.join(' and ')} must be set together with ${form.names.filter((n) => !missing.includes(n)).join(' and ')}`);
+    return undefined;
+  }
+  if (values.HUDDLE_TOKEN_URL && form.names[0] !== 'HUDDLE_CLIENT_ID') {
+    problems.push('HUDDLE_TOKEN_URL is only used with HUDDLE_CLIENT_ID + HUDDLE_CLIENT_SECRET');
+  }
+  if (values.HUDDLE_API_TOKEN) return { kind: 'bearer', token: values.HUDDLE_API_TOKEN };
+  if (values.HUDDLE_CLIENT_ID && values.HUDDLE_CLIENT_SECRET) {
+    return {
+      kind: 'client_credentials',
+      clientId: values.HUDDLE_CLIENT_ID,
+      clientSecret: values.HUDDLE_CLIENT_SECRET,
+      tokenUrl: url('HUDDLE_TOKEN_URL', DEFAULT_HUDDLE_TOKEN_URL),
+    };
+  }
+  if (values.HUDDLE_USERNAME && values.HUDDLE_PASSWORD && values.HUDDLE_USERNAME.includes(':')) {
+    problems.push('HUDDLE_USERNAME must not contain ":" (it cannot be sent with HTTP Basic authentication)');
+    return undefined;
+  }
+  return { kind: 'basic', username: values.HUDDLE_USERNAME ?? '', password: values.HUDDLE_PASSWORD ?? '' };
+}
+
+/** Reads `.env` (if present) without overriding variables already set, then parses `process.env`. */
+export function loadConfig(): Config {
+  loadDotenv({ quiet: true });
+  return parseConfig(process.env);
+}
+
+/** Every configured secret value, for scrubbing anything that leaves the process. */
+export function secretValues(config: Config): string[] {
+  const secrets: string[] = [];
+  if (config.kantata) secrets.push(config.kantata.apiToken);
+  const auth = config.huddle?.auth;
+  if (auth?.kind === 'bearer') secrets.push(auth.token);
+  if (auth?.kind === 'client_credentials') secrets.push(auth.clientSecret);
+  if (auth?.kind === 'basic') {
+    secrets.push(auth.password, Buffer.from(`${auth.username}:${auth.password}`).toString('base64'));
+  }
+  return secrets.filter((secret) => secret.length > 0);
+}
+
+export function enabledServices(config: Config): ('kantata' | 'huddle')[] {
+  return [...(config.kantata ? (['kantata'] as const) : []), ...(config.huddle ? (['huddle'] as const) : [])];
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,61 @@
+import type { Config } from './config.js';
+import { InvitationService } from './invitations/service.js';
+import type { Logger } from './logger.js';
+import type { ProviderError } from './providers/errors.js';
+import { createHuddleCredentials } from './providers/huddle-auth.js';
+import { HuddleClient } from './providers/huddle.js';
+import { KantataClient } from './providers/kantata.js';
+import type { Clock, RetryPolicy } from './providers/retry.js';
+
+export interface EngineOptions {
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  readonly retryPolicy?: RetryPolicy;
+}
+
+export interface Engine {
+  readonly invitations: InvitationService;
+  readonly kantata?: KantataClient;
+  readonly huddle?: HuddleClient;
+  close(): Promise<void>;
+}
+
+/** Builds the upstream clients the configuration enables and the service that fans out over them. */
+export function createEngine(config: Config, options: EngineOptions): Engine {
+  const { logger } = options;
+  const onRetry = (error: ProviderError, attempt: number, delayMs: number) =>
+    logger.info(
+      { event: 'upstream_retry', service: error.service, kind: error.kind, httpStatus: error.status, attempt, delayMs },
+      'retrying upstream call',
+    );
+  const shared = {
+    connectTimeoutMs: config.upstreamHttp.connectTimeoutMs,
+    responseTimeoutMs: config.upstreamHttp.responseTimeoutMs,
+    onRetry,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.retryPolicy ? { retryPolicy: options.retryPolicy } : {}),
+  };
+  const kantata = config.kantata
+    ? new KantataClient({ ...shared, apiUrl: config.kantata.apiUrl, apiToken: config.kantata.apiToken })
+    : undefined;
+  const huddle = config.huddle
+    ? new HuddleClient({
+        ...shared,
+        apiUrl: config.huddle.apiUrl,
+        credentials: createHuddleCredentials(config.huddle.auth, shared),
+      })
+    : undefined;
+  const invitations = new InvitationService({
+    logger,
+    ...(kantata ? { kantata } : {}),
+    ...(huddle ? { huddle } : {}),
+  });
+  return {
+    invitations,
+    ...(kantata ? { kantata } : {}),
+    ...(huddle ? { huddle } : {}),
+    close: async () => {
+      await Promise.all([kantata?.close(), huddle?.close()]);
+    },
+  };
+}

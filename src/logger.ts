@@ -1,0 +1,46 @@
+import { pino, type DestinationStream } from 'pino';
+import type { LogLevel } from './config.js';
+
+/** The little the domain needs from a logger; pino's Logger satisfies it, and so does a test recorder. */
+export interface Logger {
+  debug(fields: object, message?: string): void;
+  info(fields: object, message?: string): void;
+  warn(fields: object, message?: string): void;
+  error(fields: object, message?: string): void;
+}
+
+export interface LoggerOptions {
+  readonly level: LogLevel;
+  /** Values that must never be written; every occurrence is replaced, wherever it hides in a line. */
+  readonly secrets: readonly string[];
+  readonly destination?: DestinationStream;
+}
+
+export const REDACTED = '[redacted]';
+
+/** Replaces each secret, raw and as it appears inside a JSON string, with a marker. */
+export function scrubSecrets(text: string, secrets: readonly string[]): string {
+  let scrubbed = text;
+  for (const secret of secrets) {
+    if (secret.length < 4) continue;
+    for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1)])) {
+      scrubbed = scrubbed.split(form).join(REDACTED);
+    }
+  }
+  return scrubbed;
+}
+
+export function createLogger(options: LoggerOptions): pino.Logger {
+  const secrets = [...options.secrets].sort((a, b) => b.length - a.length);
+  return pino(
+    {
+      level: options.level,
+      base: { app: 'slack-invite-bot' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      // Headers carry credentials; never log them even if an error object drags them in.
+      redact: { paths: ['*.headers.authorization', '*.authorization', 'headers.authorization'], censor: REDACTED },
+      hooks: { streamWrite: (line) => scrubSecrets(line, secrets) },
+    },
+    options.destination ?? pino.destination({ dest: 1, sync: false }),
+  );
+}

@@ -1,0 +1,143 @@
+/**
+ * Every text a person can read comes from here, so wording is reviewed in one place.
+ * Texts are plain: whoever renders them for Slack escapes them for mrkdwn.
+ */
+import type { InvitationOutcome, OutcomeError } from './invitations/outcome.js';
+import type { ServiceName } from './invitations/request.js';
+import { SERVICE_LABELS } from './providers/errors.js';
+
+export { SERVICE_LABELS };
+
+const ECHO_LIMIT = 60;
+
+/** Echoes a piece of user input in quotes, cut short so hostile input cannot flood a message. */
+export function quoted(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  const cut = [...flat].length > ECHO_LIMIT ? `${[...flat].slice(0, ECHO_LIMIT - 1).join('')}…` : flat;
+  return `"${cut}"`;
+}
+
+function list(items: readonly string[], max = 10): string {
+  const shown = items.slice(0, max).join(', ');
+  return items.length > max ? `${shown} and ${items.length - max} more` : shown;
+}
+
+export type EmailProblem =
+  | 'empty'
+  | 'too_long'
+  | 'no_at'
+  | 'several_at'
+  | 'no_local_part'
+  | 'local_part_too_long'
+  | 'quoted_local_part'
+  | 'bad_local_part'
+  | 'bad_domain'
+  | 'whitespace'
+  | 'non_ascii';
+
+const EMAIL_PROBLEM_TEXT: Readonly<Record<EmailProblem, string>> = {
+  empty: 'has no e-mail address',
+  too_long: 'is longer than 254 characters',
+  no_at: 'has no @',
+  several_at: 'has more than one @',
+  no_local_part: 'has nothing before the @',
+  local_part_too_long: 'has more than 64 characters before the @',
+  quoted_local_part: 'uses a quoted name before the @, which the services do not accept',
+  bad_local_part: 'has characters before the @ that an address cannot have',
+  bad_domain: 'does not end in a valid domain name (like acme.com)',
+  whitespace: 'contains spaces',
+  non_ascii: 'contains non-ASCII characters (write an international domain in its xn-- form)',
+};
+
+export const validationText = {
+  serviceMissing: (available: readonly ServiceName[]) =>
+    `Say which service to invite through: ${available.map((s) => s).join(' or ')}.`,
+  serviceUnknown: (given: string, available: readonly ServiceName[]) =>
+    `${quoted(given)} is not a service this bot knows. Use ${available.join(' or ')}.`,
+  serviceNotConfigured: (service: ServiceName, available: readonly ServiceName[]) =>
+    `${SERVICE_LABELS[service]} is not set up for this bot. Use ${available.join(' or ')}.`,
+  workspaceMissing: () => 'Say which workspace to invite to, by its id (for example kantata:12345).',
+  workspaceInvalid: (given: string) =>
+    `${quoted(given)} is not a workspace id. An id is a number, for example 12345.`,
+  noInvitees: () => 'Add at least one e-mail address to invite.',
+  tooManyInvitees: (count: number, max: number) =>
+    `That is ${count} people; one request can invite at most ${max}. Split it into smaller requests.`,
+  invalidAddresses: (problems: readonly { address: string; problem: EmailProblem }[]) =>
+    `${problems.length === 1 ? 'This is not a valid e-mail address' : 'These are not valid e-mail addresses'}: ${list(
+      problems.map(({ address, problem }) => `${quoted(address)} ${EMAIL_PROBLEM_TEXT[problem]}`),
+    )}. Nothing was sent.`,
+  namesMissing: (addresses: readonly string[]) =>
+    `Kantata OX needs a full name for everyone invited; missing for ${list(addresses)}. ` +
+    'Write each person as "Full Name <address>".',
+  nameInvalid: (addresses: readonly string[]) =>
+    `The name given for ${list(addresses)} contains control or invisible formatting characters.`,
+  nameTooLong: (addresses: readonly string[], max: number) =>
+    `The name given for ${list(addresses)} is longer than ${max} characters.`,
+  roleMissing: () => 'Choose a Kantata OX role: maven (your own team, a consultant) or buyer (the client).',
+  roleInvalid: (given: string) =>
+    `${quoted(given)} is not a Kantata OX role. Use maven (your own team, a consultant) or buyer (the client).`,
+  roleNotForHuddle: (given: string) =>
+    `Huddle invitations have no role, so ${quoted(given)} cannot be applied. Remove the role to invite through Huddle.`,
+  subjectNotForHuddle: () =>
+    'Huddle invitations have no subject line. Remove the subject, or put its text in the message.',
+  textTooLong: (what: 'subject' | 'message', length: number, max: number) =>
+    `The ${what} is ${length} characters long; the limit is ${max}.`,
+  textHasControlCharacters: (what: 'subject' | 'message') =>
+    `The ${what} contains control or invisible formatting characters; remove them and try again.`,
+  subjectMultiline: () => 'The subject must fit on one line.',
+} as const;
+
+function seconds(ms: number): string {
+  const s = Math.ceil(ms / 1000);
+  return s < 120 ? `${s} seconds` : `${Math.ceil(s / 60)} minutes`;
+}
+
+function said(error: OutcomeError): string {
+  return error.serviceMessage ? `: ${quoted(error.serviceMessage)}` : '';
+}
+
+function httpStatus(error: OutcomeError): string {
+  const parts = [
+    error.httpStatus !== undefined ? `HTTP ${error.httpStatus}` : undefined,
+    error.code !== undefined ? `code ${error.code}` : undefined,
+  ].filter(Boolean);
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
+const MAY_HAVE_BEEN_SENT = 'The invitation may or may not have been sent: check the workspace before trying again.';
+
+/** Why one invitation did not go through, in the words a person needs to act on it. */
+export function failureText(service: ServiceName, workspaceId: string, outcome: Exclude<InvitationOutcome, { status: 'invited' }>): string {
+  const label = SERVICE_LABELS[service];
+  const { error } = outcome;
+  switch (error.kind) {
+    case 'invalid_request':
+      return `${label} refused the invitation${httpStatus(error)}${said(error)}.`;
+    case 'authentication':
+      return `${label} did not accept the bot's credentials${httpStatus(error)}${said(error)}. An administrator needs to check the bot's ${label} credentials.`;
+    case 'permission':
+      return `The bot's ${label} account is not allowed to invite people to workspace ${workspaceId}${httpStatus(error)}${said(error)}. A workspace manager can grant that, or invite from ${label} directly.`;
+    case 'not_found':
+      return `${label} has no workspace ${workspaceId} that the bot's account can see${httpStatus(error)}${said(error)}. Check the id.`;
+    case 'rate_limited':
+      return `${label} kept rate limiting the bot${httpStatus(error)}, so the invitation was not sent.${
+        error.retryAfterMs !== undefined ? ` ${label} asked to wait ${seconds(error.retryAfterMs)}.` : ' Try again in a few minutes.'
+      }`;
+    case 'unavailable':
+      return `${label} is unavailable${httpStatus(error)}${said(error)}. The invitation was not sent; try again later.`;
+    case 'server_error':
+      return `${label} failed while handling the invitation${httpStatus(error)}${said(error)}. ${MAY_HAVE_BEEN_SENT}`;
+    case 'unexpected_response':
+      return `${label} gave an unexpected response${httpStatus(error)}. ${
+        outcome.status === 'unknown' ? MAY_HAVE_BEEN_SENT : 'The invitation was not sent.'
+      }`;
+    case 'connection':
+      return `Could not reach ${label} (${error.reason ?? 'connection failed'}). The invitation was not sent.`;
+    case 'no_answer':
+      return `${label} gave no answer (${error.reason ?? 'timed out'}). ${MAY_HAVE_BEEN_SENT}`;
+    case 'internal':
+      return `Something went wrong inside the bot. ${
+        outcome.status === 'unknown' ? MAY_HAVE_BEEN_SENT : 'The invitation was not sent.'
+      }`;
+  }
+}

@@ -1,0 +1,81 @@
+import { errorForStatus, errorForUnreadableBody, type ProviderError } from './errors.js';
+import type { HuddleCredentials } from './huddle-auth.js';
+import { buildInvitationRequestXml, parseHuddleErrorXml } from './huddle-xml.js';
+import { headerValue, UpstreamHttp, type UpstreamResponse } from './http.js';
+import { DEFAULT_RETRY_POLICY, parseRetryAfter, systemClock, withRetries, type Clock, type RetryPolicy } from './retry.js';
+
+export interface HuddleClientOptions {
+  readonly apiUrl: string;
+  readonly credentials: HuddleCredentials;
+  readonly connectTimeoutMs: number;
+  readonly responseTimeoutMs: number;
+  readonly retryPolicy?: RetryPolicy;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+  readonly onRetry?: (error: ProviderError, attempt: number, delayMs: number) => void;
+}
+
+export class HuddleClient {
+  private readonly http: UpstreamHttp;
+  private readonly clock: Clock;
+
+  constructor(private readonly options: HuddleClientOptions) {
+    this.http = new UpstreamHttp({
+      service: 'huddle',
+      baseUrl: options.apiUrl,
+      connectTimeoutMs: options.connectTimeoutMs,
+      responseTimeoutMs: options.responseTimeoutMs,
+    });
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** `POST /v1/xml/workspaces/{id}/invite`: every address in one call; Huddle answers 202 Accepted. */
+  async inviteToWorkspace(workspaceId: string, addresses: readonly string[], message?: string): Promise<void> {
+    const body = buildInvitationRequestXml(addresses, message);
+    const path = `/v1/xml/workspaces/${encodeURIComponent(workspaceId)}/invite`;
+    await withRetries(() => this.sendAuthorized(path, body), {
+      policy: this.options.retryPolicy ?? DEFAULT_RETRY_POLICY,
+      clock: this.clock,
+      ...(this.options.random ? { random: this.options.random } : {}),
+      ...(this.options.onRetry ? { onRetry: this.options.onRetry } : {}),
+    });
+  }
+
+  close(): Promise<void> {
+    return Promise.all([this.http.close(), this.options.credentials.close()]).then(() => undefined);
+  }
+
+  /** A 401 is answered once with renewed credentials, where the credential kind can be renewed at all. */
+  private async sendAuthorized(path: string, body: string): Promise<UpstreamResponse> {
+    const { credentials } = this.options;
+    const send = async (authorization: string) =>
+      this.http.send({
+        method: 'POST',
+        path,
+        headers: { authorization, accept: 'application/xml', 'content-type': 'application/xml; charset=utf-8' },
+        body,
+      });
+    const authorization = await credentials.authorization();
+    let response = await send(authorization);
+    if (response.status === 401 && (await credentials.renewAfterRejection(authorization))) {
+      response = await send(await credentials.authorization());
+    }
+    return checkHuddleResponse(response, this.clock.now());
+  }
+}
+
+/** Returns a 2xx response as it is; turns anything else into the matching ProviderError. */
+export function checkHuddleResponse(response: UpstreamResponse, nowMs: number): UpstreamResponse {
+  if (response.status >= 200 && response.status < 300) return response;
+  const retryAfterMs = parseRetryAfter(headerValue(response, 'retry-after'), nowMs);
+  const common = { status: response.status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+  const parsed = parseHuddleErrorXml(response.body);
+  if (parsed) {
+    throw errorForStatus('huddle', {
+      ...common,
+      ...(parsed.code !== undefined ? { code: parsed.code } : {}),
+      ...(parsed.message !== undefined ? { upstreamMessage: parsed.message } : {}),
+    });
+  }
+  throw errorForUnreadableBody('huddle', common);
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, enabledServices, parseConfig, secretValues } from '../src/config.js';
+
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig', () => {
+  it('enables Kantata with the documented default URL when only the token is set', () => {
+    const config = parseConfig({ KANTATA_API_TOKEN: 'kt-secret-1' });
+    expect(config.kantata).toEqual({ apiToken: 'kt-secret-1', apiUrl: 'https://api.mavenlink.com/api/v1' });
+    expect(config.huddle).toBeUndefined();
+    expect(enabledServices(config)).toEqual(['kantata']);
+  });
+
+  it('reads each of the three Huddle credential forms', () => {
+    expect(parseConfig({ HUDDLE_API_TOKEN: 'ht-1' }).huddle).toEqual({
+      apiUrl: 'https://api.huddle.net',
+      auth: { kind: 'bearer', token: 'ht-1' },
+    });
+    expect(parseConfig({ HUDDLE_CLIENT_ID: 'cid', HUDDLE_CLIENT_SECRET: 'csecret' }).huddle?.auth).toEqual({
+      kind: 'client_credentials',
+      clientId: 'cid',
+      clientSecret: 'csecret',
+      tokenUrl: 'https://login.huddle.net/token',
+    });
+    expect(parseConfig({ HUDDLE_USERNAME: 'bob', HUDDLE_PASSWORD: 'pw-123456' }).huddle?.auth).toEqual({
+      kind: 'basic',
+      username: 'bob',
+      password: 'pw-123456',
+    });
+  });
+
+  it('strips trailing slashes from base URLs and accepts FedRAMP hosts', () => {
+    const config = parseConfig({ HUDDLE_API_TOKEN: 'ht-1', HUDDLE_API_URL: 'https://api.huddle.com/' });
+    expect(config.huddle?.apiUrl).toBe('https://api.huddle.com');
+  });
+
+  it('returns a frozen object', () => {
+    const config = parseConfig({ KANTATA_API_TOKEN: 'kt-secret-1' });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.kantata)).toBe(true);
+    expect(Object.isFrozen(config.upstreamHttp)).toBe(true);
+  });
+
+  it('treats blank values as unset', () => {
+    expect(problemsOf({ KANTATA_API_TOKEN: '  ', HUDDLE_API_TOKEN: '' })).toEqual([
+      expect.stringMatching(/^No service is configured/),
+    ]);
+  });
+
+  it('names the missing half of a credential pair', () => {
+    expect(problemsOf({ HUDDLE_CLIENT_ID: 'cid' })).toEqual([
+      'HUDDLE_CLIENT_SECRET must be set together with HUDDLE_CLIENT_ID',
+    ]);
+    expect(problemsOf({ HUDDLE_PASSWORD: 'pw-secret-value' })).toEqual([
+      'HUDDLE_USERNAME must be set together with HUDDLE_PASSWORD',
+    ]);
+  });
+
+  it('refuses credentials in two forms at once', () => {
+    expect(problemsOf({ HUDDLE_API_TOKEN: 't', HUDDLE_USERNAME: 'u', HUDDLE_PASSWORD: 'p' })[0]).toMatch(
+      /more than one form \(HUDDLE_API_TOKEN; HUDDLE_USERNAME \+ HUDDLE_PASSWORD\)/,
+    );
+  });
+
+  it('lists every problem, each naming its variable, and never the secret values', () => {
+    const env = {
+      KANTATA_API_TOKEN: 'kt-very-secret',
+      KANTATA_API_URL: 'ftp://kt-very-secret.example',
+      HUDDLE_CLIENT_ID: 'cid',
+      HUDDLE_CLIENT_SECRET: 'hc-very-secret',
+      HUDDLE_TOKEN_URL: 'not a url',
+      UPSTREAM_CONNECT_TIMEOUT_MS: 'soon',
+      LOG_LEVEL: 'loud',
+    };
+    const problems = problemsOf(env);
+    expect(problems).toEqual([
+      'KANTATA_API_URL must be an http:// or https:// URL without credentials in it',
+      'HUDDLE_TOKEN_URL must be an http:// or https:// URL without credentials in it',
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+      'UPSTREAM_CONNECT_TIMEOUT_MS must be a whole number of milliseconds above 0',
+    ]);
+    const text = problems.join('\n');
+    expect(text).not.toContain('kt-very-secret');
+    expect(text).not.toContain('hc-very-secret');
+  });
+
+  it('rejects a URL with credentials embedded in it', () => {
+    expect(problemsOf({ KANTATA_API_TOKEN: 't', KANTATA_API_URL: 'https://user:pw@api.example' })).toEqual([
+      'KANTATA_API_URL must be an http:// or https:// URL without credentials in it',
+    ]);
+  });
+
+  it('collects the secrets to scrub, including the Basic header form', () => {
+    const config = parseConfig({ KANTATA_API_TOKEN: 'kt-1234', HUDDLE_USERNAME: 'bob', HUDDLE_PASSWORD: 'pw-5678' });
+    expect(secretValues(config)).toEqual(['kt-1234', 'pw-5678', Buffer.from('bob:pw-5678').toString('base64')]);
+  });
+});

@@ -1,0 +1,155 @@
+import { bearerToken, FakeServer, SlidingWindowLimiter, type FakeResponse, type RecordedRequest } from './fake-server.js';
+
+export interface FakeKantataWorkspace {
+  readonly title: string;
+  /** Whether the token's user may invite to it; false answers 403. */
+  readonly canInvite: boolean;
+}
+
+export interface FakeKantataOptions {
+  readonly token: string;
+  readonly workspaces?: Readonly<Record<string, FakeKantataWorkspace>>;
+  /** Accepted invite requests per sliding second; above it 429 (without Retry-After unless given). */
+  readonly invitesPerSecond?: number;
+  readonly retryAfterSeconds?: number;
+}
+
+export interface AcceptedKantataInvitation {
+  readonly id: string;
+  readonly workspaceId: string;
+  readonly fullName: string;
+  readonly email: string;
+  readonly role: string;
+  readonly subject?: string;
+  readonly message?: string;
+}
+
+export const KANTATA_BASE_PATH = '/api/v1';
+
+/** The documented error body: `{"errors":[{"type","message"}]}`. */
+export function kantataError(status: number, type: string, message: string, extra: Record<string, string> = {}): FakeResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...extra },
+    body: JSON.stringify({ errors: [{ type, message }] }),
+  };
+}
+
+const json = (status: number, body: unknown): FakeResponse => ({
+  status,
+  headers: { 'content-type': 'application/json; charset=utf-8' },
+  body: JSON.stringify(body),
+});
+
+// What the real API accepts as an address is not published; this is a plain sanity check like any server's.
+const PLAUSIBLE_EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/**
+ * Kantata OX as its documents describe it: Bearer auth on every request, one invitee per
+ * `POST /workspaces/{id}/invite` (with or without `.json`), the documented success and error bodies,
+ * 403 for projects the token's user may not invite to, 404 for unknown ones, and an unpublished rate limit.
+ */
+export class FakeKantata {
+  readonly server: FakeServer;
+  readonly invitations: AcceptedKantataInvitation[] = [];
+  rateLimited = 0;
+  private nextId = 9000;
+  private readonly limiter: SlidingWindowLimiter | undefined;
+  private readonly workspaces: Readonly<Record<string, FakeKantataWorkspace>>;
+
+  constructor(private readonly options: FakeKantataOptions) {
+    this.workspaces = options.workspaces ?? {
+      '12345': { title: 'Acme Rollout', canInvite: true },
+      '777': { title: 'Locked Project', canInvite: false },
+    };
+    this.limiter = options.invitesPerSecond ? new SlidingWindowLimiter(options.invitesPerSecond) : undefined;
+    this.server = new FakeServer((request) => this.handle(request));
+  }
+
+  static async start(options: FakeKantataOptions): Promise<FakeKantata> {
+    const fake = new FakeKantata(options);
+    await fake.server.start();
+    return fake;
+  }
+
+  /** Base URL to configure as KANTATA_API_URL. */
+  get apiUrl(): string {
+    return this.server.url + KANTATA_BASE_PATH;
+  }
+
+  get inviteRequests(): RecordedRequest[] {
+    return this.server.requestsTo(/\/invite(\.json)?$/);
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
+  }
+
+  private handle(request: RecordedRequest): FakeResponse {
+    if (bearerToken(request) !== this.options.token) {
+      return kantataError(401, 'oauth', 'Invalid OAuth 2 Request');
+    }
+    const invite = new RegExp(`^${KANTATA_BASE_PATH}/workspaces/([^/]+)/invite(?:\\.json)?$`).exec(request.path);
+    if (!invite || request.method !== 'POST') return kantataError(404, 'system', 'Not found');
+    if (this.limiter && !this.limiter.tryTake()) {
+      this.rateLimited += 1;
+      const retryAfter = this.options.retryAfterSeconds;
+      return kantataError(429, 'system', 'Too many requests', retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {});
+    }
+    return this.invite(decodeURIComponent(invite[1] ?? ''), request);
+  }
+
+  private invite(workspaceId: string, request: RecordedRequest): FakeResponse {
+    if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
+      return kantataError(400, 'system', 'Content-Type must be application/json');
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(request.body);
+    } catch {
+      return kantataError(400, 'system', 'Request body is not valid JSON');
+    }
+    const invitation = (body as { invitation?: unknown } | null)?.invitation;
+    if (!invitation || typeof invitation !== 'object') return kantataError(400, 'system', 'param is missing: invitation');
+    const workspace = this.workspaces[workspaceId];
+    if (!workspace) return kantataError(404, 'system', `Workspace ${workspaceId} could not be found`);
+    if (!workspace.canInvite) return kantataError(403, 'system', 'You are not authorized to invite users to this workspace');
+
+    const fields = invitation as Record<string, unknown>;
+    const problems: string[] = [];
+    const text = (name: string) => (typeof fields[name] === 'string' ? (fields[name] as string) : undefined);
+    if (!text('full_name')?.trim()) problems.push("Full name can't be blank");
+    if (!PLAUSIBLE_EMAIL.test(text('email_address') ?? '')) problems.push('Email address is invalid');
+    if (!['maven', 'buyer'].includes(text('invitee_role') ?? '')) problems.push('Invitee role must be maven or buyer');
+    if (problems.length > 0) {
+      return json(422, { errors: problems.map((message) => ({ type: 'validation', message })) });
+    }
+
+    const id = String((this.nextId += 1));
+    const accepted: AcceptedKantataInvitation = {
+      id,
+      workspaceId,
+      fullName: text('full_name') ?? '',
+      email: text('email_address') ?? '',
+      role: text('invitee_role') ?? '',
+      ...(text('subject') !== undefined ? { subject: text('subject') } : {}),
+      ...(text('message') !== undefined ? { message: text('message') } : {}),
+    };
+    this.invitations.push(accepted);
+    return json(200, {
+      count: 1,
+      meta: { count: 1, page_count: 1, page_number: 1, page_size: 20 },
+      results: [{ key: 'workspace_invitations', id }],
+      workspace_invitations: {
+        [id]: {
+          id,
+          email_address: accepted.email,
+          full_name: accepted.fullName,
+          invitee_role: accepted.role,
+          subject: accepted.subject ?? null,
+          message: accepted.message ?? null,
+        },
+      },
+    });
+  }
+}
