@@ -1,4 +1,4 @@
-import type { Config } from './config.js';
+import { secretValues, type Config } from './config.js';
 import { InvitationService } from './invitations/service.js';
 import type { Logger } from './logger.js';
 import type { ProviderError } from './providers/errors.js';
@@ -32,6 +32,7 @@ export function createEngine(config: Config, options: EngineOptions): Engine {
     connectTimeoutMs: config.upstreamHttp.connectTimeoutMs,
     responseTimeoutMs: config.upstreamHttp.responseTimeoutMs,
     onRetry,
+    secrets: secretValues(config),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.retryPolicy ? { retryPolicy: options.retryPolicy } : {}),
   };

@@ -1,5 +1,6 @@
 import { pino, type DestinationStream } from 'pino';
 import type { LogLevel } from './config.js';
+import { REDACTED, scrubSecrets } from './secrets.js';
 
 /** The little the domain needs from a logger; pino's Logger satisfies it, and so does a test recorder. */
 export interface Logger {
@@ -16,22 +17,7 @@ export interface LoggerOptions {
   readonly destination?: DestinationStream;
 }
 
-export const REDACTED = '[redacted]';
-
-/** Replaces each secret, raw and as it appears inside a JSON string, with a marker. */
-export function scrubSecrets(text: string, secrets: readonly string[]): string {
-  let scrubbed = text;
-  for (const secret of secrets) {
-    if (secret.length < 4) continue;
-    for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1)])) {
-      scrubbed = scrubbed.split(form).join(REDACTED);
-    }
-  }
-  return scrubbed;
-}
-
 export function createLogger(options: LoggerOptions): pino.Logger {
-  const secrets = [...options.secrets].sort((a, b) => b.length - a.length);
   return pino(
     {
       level: options.level,
@@ -39,7 +25,7 @@ export function createLogger(options: LoggerOptions): pino.Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       // Headers carry credentials; never log them even if an error object drags them in.
       redact: { paths: ['*.headers.authorization', '*.authorization', 'headers.authorization'], censor: REDACTED },
-      hooks: { streamWrite: (line) => scrubSecrets(line, secrets) },
+      hooks: { streamWrite: (line) => scrubSecrets(line, options.secrets) },
     },
     options.destination ?? pino.destination({ dest: 1, sync: false }),
   );

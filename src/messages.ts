@@ -9,11 +9,13 @@ import { SERVICE_LABELS } from './providers/errors.js';
 export { SERVICE_LABELS };
 
 const ECHO_LIMIT = 60;
+/** A service's own words are quoted in full unless they are absurdly long. */
+const SERVICE_MESSAGE_LIMIT = 500;
 
 /** Echoes a piece of user input in quotes, cut short so hostile input cannot flood a message. */
-export function quoted(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  const cut = [...flat].length > ECHO_LIMIT ? `${[...flat].slice(0, ECHO_LIMIT - 1).join('')}…` : flat;
+export function quoted(text: string, limit = ECHO_LIMIT): string {
+  const characters = [...text.replace(/\s+/g, ' ').trim()];
+  const cut = characters.length > limit ? `${characters.slice(0, limit - 1).join('')}…` : characters.join('');
   return `"${cut}"`;
 }
 
@@ -93,7 +95,7 @@ function seconds(ms: number): string {
 }
 
 function said(error: OutcomeError): string {
-  return error.serviceMessage ? `: ${quoted(error.serviceMessage)}` : '';
+  return error.serviceMessage ? `: ${quoted(error.serviceMessage, SERVICE_MESSAGE_LIMIT)}` : '';
 }
 
 function httpStatus(error: OutcomeError): string {

@@ -1,5 +1,6 @@
 import { Pool } from 'undici';
 import type { ServiceName } from '../invitations/request.js';
+import { scrubSecrets } from '../secrets.js';
 import { ConnectionError, NoAnswerError, type ProviderError } from './errors.js';
 
 export const USER_AGENT = 'slack-invite-bot/0.1 (+https://github.com/slack-invite-bot)';
@@ -14,6 +15,8 @@ export interface UpstreamHttpOptions {
   readonly connectTimeoutMs: number;
   readonly responseTimeoutMs: number;
   readonly connections?: number;
+  /** Credentials that must not come back to us inside a response (an error page echoing a token). */
+  readonly secrets?: readonly string[];
 }
 
 export interface UpstreamRequest {
@@ -70,7 +73,7 @@ export class UpstreamHttp {
         headers: { 'user-agent': USER_AGENT, ...request.headers },
         ...(request.body !== undefined ? { body: request.body } : {}),
       });
-      const body = await readLimited(response.body);
+      const body = scrubSecrets(await readLimited(response.body), this.options.secrets ?? []);
       return { status: response.statusCode, headers: flattenHeaders(response.headers), body };
     } catch (error) {
       throw this.transportError(error);

@@ -19,6 +19,8 @@ export interface HuddleCredentialsOptions {
   readonly connectTimeoutMs: number;
   readonly responseTimeoutMs: number;
   readonly clock?: Clock;
+  /** Configured credentials, scrubbed from anything a response echoes back. */
+  readonly secrets?: readonly string[];
 }
 
 export function createHuddleCredentials(auth: HuddleAuthConfig, options: HuddleCredentialsOptions): HuddleCredentials {
@@ -77,6 +79,7 @@ export class ClientCredentialsToken implements HuddleCredentials {
       baseUrl: url.origin,
       connectTimeoutMs: options.connectTimeoutMs,
       responseTimeoutMs: options.responseTimeoutMs,
+      ...(options.secrets ? { secrets: options.secrets } : {}),
       connections: 1,
     });
     this.clock = options.clock ?? systemClock;

@@ -13,6 +13,8 @@ export interface HuddleClientOptions {
   readonly clock?: Clock;
   readonly random?: () => number;
   readonly onRetry?: (error: ProviderError, attempt: number, delayMs: number) => void;
+  /** Configured credentials, scrubbed from anything a response echoes back. */
+  readonly secrets?: readonly string[];
 }
 
 export class HuddleClient {
@@ -25,6 +27,7 @@ export class HuddleClient {
       baseUrl: options.apiUrl,
       connectTimeoutMs: options.connectTimeoutMs,
       responseTimeoutMs: options.responseTimeoutMs,
+      ...(options.secrets ? { secrets: options.secrets } : {}),
     });
     this.clock = options.clock ?? systemClock;
   }

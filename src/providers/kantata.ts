@@ -24,6 +24,8 @@ export interface KantataClientOptions {
   /** Shared by every invitation this client sends: the limit belongs to the token, not to one request. */
   readonly pacer?: Pacer;
   readonly onRetry?: (error: ProviderError, attempt: number, delayMs: number) => void;
+  /** Configured credentials, scrubbed from anything a response echoes back. */
+  readonly secrets?: readonly string[];
 }
 
 const invitationResponseSchema = z.object({
@@ -47,6 +49,7 @@ export class KantataClient {
       baseUrl: options.apiUrl,
       connectTimeoutMs: options.connectTimeoutMs,
       responseTimeoutMs: options.responseTimeoutMs,
+      ...(options.secrets ? { secrets: options.secrets } : {}),
     });
     this.clock = options.clock ?? systemClock;
     this.pacer = options.pacer ?? new AdaptivePacer({ ...DEFAULT_PACER_OPTIONS, clock: this.clock });
@@ -116,8 +119,8 @@ export function checkKantataResponse(response: UpstreamResponse, nowMs: number):
   throw errorForUnreadableBody('kantata', common);
 }
 
+/** Prefixes the field name unless the message already names it ("Full name can't be blank" for full_name). */
 function describeKantataError(error: { message: string; field?: string | undefined }): string {
-  return error.field && !error.message.toLowerCase().includes(error.field.toLowerCase())
-    ? `${error.field}: ${error.message}`
-    : error.message;
+  const fieldWords = error.field?.replace(/_/g, ' ').toLowerCase();
+  return fieldWords && !error.message.toLowerCase().includes(fieldWords) ? `${error.field}: ${error.message}` : error.message;
 }

@@ -12,6 +12,8 @@ export interface FakeKantataOptions {
   /** Accepted invite requests per sliding second; above it 429 (without Retry-After unless given). */
   readonly invitesPerSecond?: number;
   readonly retryAfterSeconds?: number;
+  /** Per-invitee behaviour, e.g. refusing one address with 422; checked after auth and body validation. */
+  readonly refuse?: (invitation: { email: string; fullName: string; role: string }) => FakeResponse | undefined;
 }
 
 export interface AcceptedKantataInvitation {
@@ -124,6 +126,13 @@ export class FakeKantata {
     if (problems.length > 0) {
       return json(422, { errors: problems.map((message) => ({ type: 'validation', message })) });
     }
+
+    const refusal = this.options.refuse?.({
+      email: text('email_address') ?? '',
+      fullName: text('full_name') ?? '',
+      role: text('invitee_role') ?? '',
+    });
+    if (refusal) return refusal;
 
     const id = String((this.nextId += 1));
     const accepted: AcceptedKantataInvitation = {

@@ -59,7 +59,9 @@ export class FakeServer {
           receivedAt: Date.now(),
         };
         this.requests.push(recorded);
-        void this.answer(recorded).then(
+        void Promise.resolve()
+          .then(() => this.answer(recorded))
+          .then(
           async (response) => {
             if (response.delayMs) await new Promise((resolve) => setTimeout(resolve, response.delayMs));
             if (res.destroyed || req.socket.destroyed) return;

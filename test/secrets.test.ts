@@ -1,0 +1,96 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig, secretValues } from '../src/config.js';
+import { createEngine } from '../src/engine.js';
+import type { InvitationRequest } from '../src/invitations/request.js';
+import { failureText } from '../src/messages.js';
+import { ManualClock } from './fakes/clock.js';
+import { FakeHuddle, huddleError } from './fakes/fake-huddle.js';
+import { FakeKantata, kantataError } from './fakes/fake-kantata.js';
+import { recordingLogger } from './fakes/recording-logger.js';
+
+const KANTATA_TOKEN = 'kt-secret-4c1d9e';
+const CLIENT_SECRET = 'hc-secret-77aa01';
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(closers.splice(0).map((close) => close()));
+});
+
+describe('secrets', () => {
+  it('never appear in log lines, error texts or outcome texts, even when a service echoes them', async () => {
+    const kantata = await FakeKantata.start({ token: KANTATA_TOKEN });
+    const huddle = await FakeHuddle.start({ clients: { bot: CLIENT_SECRET } });
+    closers.push(() => kantata.close(), () => huddle.close());
+    const config = parseConfig({
+      KANTATA_API_TOKEN: KANTATA_TOKEN,
+      KANTATA_API_URL: kantata.apiUrl,
+      HUDDLE_CLIENT_ID: 'bot',
+      HUDDLE_CLIENT_SECRET: CLIENT_SECRET,
+      HUDDLE_TOKEN_URL: huddle.tokenUrl,
+      HUDDLE_API_URL: huddle.apiUrl,
+    });
+    const secrets = secretValues(config);
+    expect(secrets).toEqual([KANTATA_TOKEN, CLIENT_SECRET]);
+    const log = recordingLogger(secrets);
+    const engine = createEngine(config, {
+      logger: log.logger,
+      clock: new ManualClock(),
+      retryPolicy: { maxAttempts: 2, maxTotalMs: 1_000, baseDelayMs: 1, maxDelayMs: 1 },
+    });
+    closers.push(() => engine.close());
+
+    kantata.server.respondNext(
+      kantataError(401, 'oauth', `Invalid OAuth 2 Request: token ${KANTATA_TOKEN} was revoked`),
+      kantataError(503, 'system', `backend said Bearer ${KANTATA_TOKEN}`),
+      kantataError(503, 'system', `backend said Bearer ${KANTATA_TOKEN}`),
+    );
+    huddle.server.respondNext(
+      { status: 401, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'invalid_client', error_description: `bad secret ${CLIENT_SECRET}` }) },
+    );
+    const requestedBy = { userId: 'U1' };
+    const requests: InvitationRequest[] = [
+      { service: 'kantata', workspaceId: '12345', role: 'maven', requestedBy, invitees: [{ email: 'a@acme.com', fullName: 'A' }] },
+      { service: 'kantata', workspaceId: '12345', role: 'maven', requestedBy, invitees: [{ email: 'b@acme.com', fullName: 'B' }] },
+      { service: 'huddle', workspaceId: '89178', requestedBy, invitees: [{ email: 'c@acme.com' }] },
+    ];
+    const texts: string[] = [];
+    for (const request of requests) {
+      const result = await engine.invitations.send(request);
+      for (const outcome of result.outcomes) {
+        expect(outcome.status).not.toBe('invited');
+        if (outcome.status !== 'invited') texts.push(failureText(request.service, request.workspaceId, outcome), JSON.stringify(outcome));
+      }
+    }
+    expect(texts.join('\n')).toContain('[redacted]');
+    expect(log.lines.length).toBeGreaterThanOrEqual(3);
+    for (const secret of secrets) {
+      for (const line of [...log.lines, ...texts]) expect(line).not.toContain(secret);
+    }
+  });
+
+  it('travel only in their own auth header (or, for the client secret, the token grant body)', async () => {
+    const kantata = await FakeKantata.start({ token: KANTATA_TOKEN });
+    const huddle = await FakeHuddle.start({ clients: { bot: CLIENT_SECRET } });
+    closers.push(() => kantata.close(), () => huddle.close());
+    const config = parseConfig({
+      KANTATA_API_TOKEN: KANTATA_TOKEN,
+      KANTATA_API_URL: kantata.apiUrl,
+      HUDDLE_CLIENT_ID: 'bot',
+      HUDDLE_CLIENT_SECRET: CLIENT_SECRET,
+      HUDDLE_TOKEN_URL: huddle.tokenUrl,
+      HUDDLE_API_URL: huddle.apiUrl,
+    });
+    const engine = createEngine(config, { logger: recordingLogger().logger });
+    closers.push(() => engine.close());
+    const requestedBy = { userId: 'U1' };
+    await engine.invitations.send({ service: 'kantata', workspaceId: '12345', role: 'maven', requestedBy, invitees: [{ email: 'a@acme.com', fullName: 'A' }] });
+    await engine.invitations.send({ service: 'huddle', workspaceId: '89178', requestedBy, invitees: [{ email: 'c@acme.com' }], message: 'hi' });
+    for (const request of [...kantata.server.requests, ...huddle.server.requests]) {
+      const { authorization, ...otherHeaders } = request.headers;
+      const visible = JSON.stringify(otherHeaders) + (request.path === '/token' ? '' : request.body) + request.path;
+      expect(visible).not.toContain(KANTATA_TOKEN);
+      expect(visible).not.toContain(CLIENT_SECRET);
+      if (request.path.startsWith('/api/v1')) expect(authorization).toBe(`Bearer ${KANTATA_TOKEN}`);
+    }
+    expect(huddle.tokenRequests).toHaveLength(1);
+  });
+});
