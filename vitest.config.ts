@@ -6,5 +6,8 @@ export default defineConfig({
     environment: 'node',
     testTimeout: 15_000,
     pool: 'forks',
+    // The JSON report lets .ci/run print a plain "N passed, N failed" line.
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-results/vitest.json' },
   },
 });

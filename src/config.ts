@@ -34,7 +34,19 @@ export interface UpstreamHttpConfig {
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
+export interface SlackConfig {
+  readonly botToken: string;
+  /** Required in HTTP mode, where every request is verified with it. */
+  readonly signingSecret?: string;
+  /** Set: Socket Mode. Unset: HTTP mode on `port`. */
+  readonly appToken?: string;
+  /** Web API base URL, for GovSlack or a test double; Slack's own when unset. */
+  readonly apiUrl?: string;
+  readonly port: number;
+}
+
 export interface Config {
+  readonly slack: SlackConfig;
   readonly kantata?: KantataConfig;
   readonly huddle?: HuddleConfig;
   readonly upstreamHttp: UpstreamHttpConfig;
@@ -77,6 +89,11 @@ function positiveIntegerProblem(value: string): string | undefined {
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 const envSchema = z.object({
+  SLACK_BOT_TOKEN: optionalText,
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_APP_TOKEN: optionalText,
+  SLACK_API_URL: optionalText,
+  PORT: optionalText,
   KANTATA_API_TOKEN: optionalText,
   KANTATA_API_URL: optionalText,
   HUDDLE_API_URL: optionalText,
@@ -114,6 +131,8 @@ export function parseConfig(env: Env): Config {
     return Number(value);
   };
 
+  const slack = parseSlack(values, problems);
+
   const kantata: KantataConfig | undefined = values.KANTATA_API_TOKEN
     ? { apiToken: values.KANTATA_API_TOKEN, apiUrl: url('KANTATA_API_URL', DEFAULT_KANTATA_API_URL) }
     : undefined;
@@ -145,11 +164,34 @@ export function parseConfig(env: Env): Config {
 
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze({
+    slack,
     ...(kantata ? { kantata } : {}),
     ...(huddle ? { huddle } : {}),
     upstreamHttp,
     logLevel: logLevel as LogLevel,
   });
+}
+
+function parseSlack(values: ParsedEnv, problems: string[]): SlackConfig {
+  const botToken = values.SLACK_BOT_TOKEN ?? '';
+  if (!botToken) problems.push('SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from the app\'s OAuth & Permissions page');
+  else if (!botToken.startsWith('xoxb-')) problems.push('SLACK_BOT_TOKEN must be a bot token, starting with xoxb-');
+  const appToken = values.SLACK_APP_TOKEN;
+  if (appToken && !appToken.startsWith('xapp-')) problems.push('SLACK_APP_TOKEN must be an app-level token, starting with xapp-');
+  if (!appToken && !values.SLACK_SIGNING_SECRET) {
+    problems.push('SLACK_SIGNING_SECRET is not set: HTTP mode needs it (Basic Information page), or set SLACK_APP_TOKEN for Socket Mode');
+  }
+  if (values.SLACK_API_URL && !isHttpUrl(values.SLACK_API_URL)) problems.push(`SLACK_API_URL ${HTTP_URL_PROBLEM} without credentials in it`);
+  const port = values.PORT === undefined ? 3000 : Number(values.PORT);
+  if (!/^\d{1,5}$/.test(values.PORT ?? '3000') || port > 65535) problems.push('PORT must be a whole number from 0 to 65535');
+  return {
+    botToken,
+    port,
+    ...(values.SLACK_SIGNING_SECRET ? { signingSecret: values.SLACK_SIGNING_SECRET } : {}),
+    ...(appToken ? { appToken } : {}),
+    // The Web API client appends method names straight to this URL.
+    ...(values.SLACK_API_URL ? { apiUrl: values.SLACK_API_URL.replace(/\/*$/, '/') } : {}),
+  };
 }
 
 function parseHuddleAuth(
@@ -209,7 +251,9 @@ export function loadConfig(): Config {
 
 /** Every configured secret value, for scrubbing anything that leaves the process. */
 export function secretValues(config: Config): string[] {
-  const secrets: string[] = [];
+  const secrets: string[] = [config.slack.botToken];
+  if (config.slack.signingSecret) secrets.push(config.slack.signingSecret);
+  if (config.slack.appToken) secrets.push(config.slack.appToken);
   if (config.kantata) secrets.push(config.kantata.apiToken);
   const auth = config.huddle?.auth;
   if (auth?.kind === 'bearer') secrets.push(auth.token);

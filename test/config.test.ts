@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, enabledServices, parseConfig, secretValues } from '../src/config.js';
+import { SLACK_TEST_ENV } from './fakes/env.js';
 
 function problemsOf(env: Record<string, string>): readonly string[] {
   try {
-    parseConfig(env);
+    parseConfig({ ...SLACK_TEST_ENV, ...env });
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return (error as ConfigError).problems;
@@ -13,24 +14,24 @@ function problemsOf(env: Record<string, string>): readonly string[] {
 
 describe('parseConfig', () => {
   it('enables Kantata with the documented default URL when only the token is set', () => {
-    const config = parseConfig({ KANTATA_API_TOKEN: 'kt-secret-1' });
+    const config = parseConfig({ ...SLACK_TEST_ENV, KANTATA_API_TOKEN: 'kt-secret-1' });
     expect(config.kantata).toEqual({ apiToken: 'kt-secret-1', apiUrl: 'https://api.mavenlink.com/api/v1' });
     expect(config.huddle).toBeUndefined();
     expect(enabledServices(config)).toEqual(['kantata']);
   });
 
   it('reads each of the three Huddle credential forms', () => {
-    expect(parseConfig({ HUDDLE_API_TOKEN: 'ht-1' }).huddle).toEqual({
+    expect(parseConfig({ ...SLACK_TEST_ENV, HUDDLE_API_TOKEN: 'ht-1' }).huddle).toEqual({
       apiUrl: 'https://api.huddle.net',
       auth: { kind: 'bearer', token: 'ht-1' },
     });
-    expect(parseConfig({ HUDDLE_CLIENT_ID: 'cid', HUDDLE_CLIENT_SECRET: 'csecret' }).huddle?.auth).toEqual({
+    expect(parseConfig({ ...SLACK_TEST_ENV, HUDDLE_CLIENT_ID: 'cid', HUDDLE_CLIENT_SECRET: 'csecret' }).huddle?.auth).toEqual({
       kind: 'client_credentials',
       clientId: 'cid',
       clientSecret: 'csecret',
       tokenUrl: 'https://login.huddle.net/token',
     });
-    expect(parseConfig({ HUDDLE_USERNAME: 'bob', HUDDLE_PASSWORD: 'pw-123456' }).huddle?.auth).toEqual({
+    expect(parseConfig({ ...SLACK_TEST_ENV, HUDDLE_USERNAME: 'bob', HUDDLE_PASSWORD: 'pw-123456' }).huddle?.auth).toEqual({
       kind: 'basic',
       username: 'bob',
       password: 'pw-123456',
@@ -38,12 +39,12 @@ describe('parseConfig', () => {
   });
 
   it('strips trailing slashes from base URLs and accepts FedRAMP hosts', () => {
-    const config = parseConfig({ HUDDLE_API_TOKEN: 'ht-1', HUDDLE_API_URL: 'https://api.huddle.com/' });
+    const config = parseConfig({ ...SLACK_TEST_ENV, HUDDLE_API_TOKEN: 'ht-1', HUDDLE_API_URL: 'https://api.huddle.com/' });
     expect(config.huddle?.apiUrl).toBe('https://api.huddle.com');
   });
 
   it('returns a frozen object', () => {
-    const config = parseConfig({ KANTATA_API_TOKEN: 'kt-secret-1' });
+    const config = parseConfig({ ...SLACK_TEST_ENV, KANTATA_API_TOKEN: 'kt-secret-1' });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.kantata)).toBe(true);
     expect(Object.isFrozen(config.upstreamHttp)).toBe(true);
@@ -98,8 +99,26 @@ describe('parseConfig', () => {
     ]);
   });
 
+  it('needs a bot token, and a signing secret unless Socket Mode is on', () => {
+    expect(() => parseConfig({ KANTATA_API_TOKEN: 't' })).toThrow(ConfigError);
+    try {
+      parseConfig({ KANTATA_API_TOKEN: 't', SLACK_BOT_TOKEN: 'xoxp-user-token', PORT: 'eighty' });
+    } catch (error) {
+      expect((error as ConfigError).problems).toEqual([
+        'SLACK_BOT_TOKEN must be a bot token, starting with xoxb-',
+        'SLACK_SIGNING_SECRET is not set: HTTP mode needs it (Basic Information page), or set SLACK_APP_TOKEN for Socket Mode',
+        'PORT must be a whole number from 0 to 65535',
+      ]);
+    }
+    const socket = parseConfig({ KANTATA_API_TOKEN: 't', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' });
+    expect(socket.slack).toEqual({ botToken: 'xoxb-1', appToken: 'xapp-1', port: 3000 });
+    const gov = parseConfig({ ...SLACK_TEST_ENV, KANTATA_API_TOKEN: 't', SLACK_API_URL: 'https://slack-gov.com/api', PORT: '8080' });
+    expect(gov.slack.apiUrl).toBe('https://slack-gov.com/api/');
+    expect(gov.slack.port).toBe(8080);
+  });
+
   it('collects the secrets to scrub, including the Basic header form', () => {
-    const config = parseConfig({ KANTATA_API_TOKEN: 'kt-1234', HUDDLE_USERNAME: 'bob', HUDDLE_PASSWORD: 'pw-5678' });
-    expect(secretValues(config)).toEqual(['kt-1234', 'pw-5678', Buffer.from('bob:pw-5678').toString('base64')]);
+    const config = parseConfig({ ...SLACK_TEST_ENV, KANTATA_API_TOKEN: 'kt-1234', HUDDLE_USERNAME: 'bob', HUDDLE_PASSWORD: 'pw-5678' });
+    expect(secretValues(config)).toEqual([SLACK_TEST_ENV.SLACK_BOT_TOKEN, SLACK_TEST_ENV.SLACK_SIGNING_SECRET, 'kt-1234', 'pw-5678', Buffer.from('bob:pw-5678').toString('base64')]);
   });
 });

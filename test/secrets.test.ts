@@ -7,6 +7,7 @@ import { ManualClock } from './fakes/clock.js';
 import { FakeHuddle, huddleError } from './fakes/fake-huddle.js';
 import { FakeKantata, kantataError } from './fakes/fake-kantata.js';
 import { recordingLogger } from './fakes/recording-logger.js';
+import { SLACK_TEST_ENV } from './fakes/env.js';
 
 const KANTATA_TOKEN = 'kt-secret-4c1d9e';
 const CLIENT_SECRET = 'hc-secret-77aa01';
@@ -21,6 +22,7 @@ describe('secrets', () => {
     const huddle = await FakeHuddle.start({ clients: { bot: CLIENT_SECRET } });
     closers.push(() => kantata.close(), () => huddle.close());
     const config = parseConfig({
+      ...SLACK_TEST_ENV,
       KANTATA_API_TOKEN: KANTATA_TOKEN,
       KANTATA_API_URL: kantata.apiUrl,
       HUDDLE_CLIENT_ID: 'bot',
@@ -29,7 +31,7 @@ describe('secrets', () => {
       HUDDLE_API_URL: huddle.apiUrl,
     });
     const secrets = secretValues(config);
-    expect(secrets).toEqual([KANTATA_TOKEN, CLIENT_SECRET]);
+    expect(secrets).toEqual([SLACK_TEST_ENV.SLACK_BOT_TOKEN, SLACK_TEST_ENV.SLACK_SIGNING_SECRET, KANTATA_TOKEN, CLIENT_SECRET]);
     const log = recordingLogger(secrets);
     const engine = createEngine(config, {
       logger: log.logger,
@@ -72,6 +74,7 @@ describe('secrets', () => {
     const huddle = await FakeHuddle.start({ clients: { bot: CLIENT_SECRET } });
     closers.push(() => kantata.close(), () => huddle.close());
     const config = parseConfig({
+      ...SLACK_TEST_ENV,
       KANTATA_API_TOKEN: KANTATA_TOKEN,
       KANTATA_API_URL: kantata.apiUrl,
       HUDDLE_CLIENT_ID: 'bot',

@@ -9,6 +9,7 @@ import { FakeHuddle, huddleError, huddleTooManyRequests } from '../fakes/fake-hu
 import { FakeKantata, kantataError } from '../fakes/fake-kantata.js';
 import { htmlErrorPage } from '../fakes/fake-server.js';
 import { recordingLogger } from '../fakes/recording-logger.js';
+import { SLACK_TEST_ENV } from '../fakes/env.js';
 
 const KANTATA_TOKEN = 'kt-integration-secret';
 const HUDDLE_TOKEN = 'ht-integration-secret';
@@ -22,7 +23,7 @@ afterEach(async () => {
 async function kantataSetup(fakeOptions: Partial<ConstructorParameters<typeof FakeKantata>[0]> = {}, env: Record<string, string> = {}) {
   const fake = await FakeKantata.start({ token: KANTATA_TOKEN, ...fakeOptions });
   const log = recordingLogger([KANTATA_TOKEN]);
-  const config = parseConfig({ KANTATA_API_TOKEN: KANTATA_TOKEN, KANTATA_API_URL: fake.apiUrl, ...env });
+  const config = parseConfig({ ...SLACK_TEST_ENV, KANTATA_API_TOKEN: KANTATA_TOKEN, KANTATA_API_URL: fake.apiUrl, ...env });
   const engine = createEngine(config, { logger: log.logger, clock: new ManualClock(), retryPolicy: FAST_RETRIES });
   closers.push(() => fake.close(), () => engine.close());
   return { fake, engine, log };
@@ -31,7 +32,7 @@ async function kantataSetup(fakeOptions: Partial<ConstructorParameters<typeof Fa
 async function huddleSetup(env: Record<string, string> = { HUDDLE_API_TOKEN: HUDDLE_TOKEN }, fakeOptions: ConstructorParameters<typeof FakeHuddle>[0] = {}) {
   const fake = await FakeHuddle.start({ tokens: [HUDDLE_TOKEN], ...fakeOptions });
   const log = recordingLogger([HUDDLE_TOKEN]);
-  const config = parseConfig({ HUDDLE_API_URL: fake.apiUrl, ...env });
+  const config = parseConfig({ ...SLACK_TEST_ENV, HUDDLE_API_URL: fake.apiUrl, ...env });
   const engine = createEngine(config, { logger: log.logger, clock: new ManualClock(), retryPolicy: FAST_RETRIES });
   closers.push(() => fake.close(), () => engine.close());
   return { fake, engine, log };
