@@ -27,6 +27,6 @@ export function createLogger(options: LoggerOptions): pino.Logger {
       redact: { paths: ['*.headers.authorization', '*.authorization', 'headers.authorization'], censor: REDACTED },
       hooks: { streamWrite: (line) => scrubSecrets(line, options.secrets) },
     },
-    options.destination ?? pino.destination({ dest: 1, sync: false }),
+    options.destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }

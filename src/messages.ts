@@ -143,3 +143,120 @@ export function failureText(service: ServiceName, workspaceId: string, outcome: 
       }`;
   }
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Slack wording. Functions here take already-escaped mrkdwn where they say `Mrkdwn`, and escape nothing
+// themselves: src/slack/render.ts escapes user text before it reaches them.
+
+export const ROLE_LABELS = { maven: 'Team member (maven)', buyer: 'Client (buyer)' } as const;
+
+export const USAGE_EXAMPLE = '/invite "Bob Smith" <bob@acme.com>, ann@acme.com to kantata:12345 as buyer -- Welcome aboard';
+
+export function helpText(services: readonly ServiceName[]): string {
+  const kantata = services.includes('kantata');
+  const huddle = services.includes('huddle');
+  return [
+    '*Invite people to a workspace*',
+    '`/invite` on its own opens a form. Or write the whole request inline:',
+    `\`${USAGE_EXAMPLE}\``,
+    '• *People*: `bob@acme.com`, `Bob Smith <bob@acme.com>`, `"Bob Smith" <bob@acme.com>` or a colleague’s @mention, separated by commas or spaces.',
+    `• *Where*: \`to ${kantata ? 'kantata' : 'huddle'}:<workspace id>\`${services.length === 1 ? ' (or just the id)' : ''}.${
+      kantata && huddle ? ' Services: `kantata`, `huddle`.' : ''
+    }`,
+    ...(kantata
+      ? ['• *Role* (Kantata OX only): `as buyer` (the client: also `client`) or `as maven` (your own team: also `consultant`, `team`). Kantata OX also needs each person’s full name.']
+      : []),
+    '• *Message* (optional): everything after `--` goes into the invitation e-mail.',
+    'Anything missing? The form opens with what you wrote filled in.',
+  ].join('\n');
+}
+
+export const slackText = {
+  accepted: (count: number, serviceLabel: string, workspaceMrkdwn: string) =>
+    `:hourglass_flowing_sand: Inviting ${count === 1 ? '1 person' : `${count} people`} to ${serviceLabel} workspace ${workspaceMrkdwn}… The result will be posted in this conversation.`,
+  busy: (ref: string) =>
+    `:warning: The bot is handling too many invitations right now, so nothing was sent. Please try again in a minute. (ref ${ref})`,
+  shuttingDown: () => ':warning: The bot is restarting, so nothing was sent. Please try again in a minute.',
+  problemsHeading: () => ':warning: Nothing was sent. Please fix this and try again:',
+  unparseable: (piecesMrkdwn: readonly string[]) =>
+    `${piecesMrkdwn.length === 1 ? 'This is not an e-mail address' : 'These are not e-mail addresses'}: ${list(piecesMrkdwn)}. Write people as \`name@company.com\` or \`"Full Name" <name@company.com>\`.`,
+  notPeople: (namesMrkdwn: readonly string[]) =>
+    `Channels, user groups and broadcasts cannot be invited (${list(namesMrkdwn)}). Mention people one by one.`,
+  mentionWithoutEmail: (userMrkdwn: string) => `${userMrkdwn} has no e-mail address the bot can see.`,
+  mentionIsBot: (userMrkdwn: string) => `${userMrkdwn} is a bot or an app, not a person.`,
+  mentionDeleted: (userMrkdwn: string) => `${userMrkdwn}’s Slack account is deactivated.`,
+  mentionLookupFailed: (userMrkdwn: string) => `Could not look up ${userMrkdwn} in Slack.`,
+  usageHint: () => `Type \`/invite help\` for examples.`,
+  modalOpenFailed: () => 'The form could not be opened in time. Please run the command again.',
+  reference: (ref: string) => `ref ${ref}`,
+  summaryHeadline: (inviterMrkdwn: string, count: number, serviceLabel: string, workspaceMrkdwn: string, roleLabel: string | undefined) =>
+    `${inviterMrkdwn} invited ${count === 1 ? '1 person' : `${count} people`} to ${serviceLabel} workspace ${workspaceMrkdwn}${
+      roleLabel ? ` as *${roleLabel}*` : ''
+    }`,
+  summaryCounts: (invited: number, failed: number, unknown: number) =>
+    [
+      invited > 0 ? `:white_check_mark: ${invited} invited` : undefined,
+      failed > 0 ? `:x: ${failed} failed` : undefined,
+      unknown > 0 ? `:grey_question: ${unknown} not confirmed` : undefined,
+    ]
+      .filter(Boolean)
+      .join('   '),
+  summaryMoreInvitees: (count: number) => `…and ${count} more`,
+  failuresInThread: () => 'Details of each problem are in the thread.',
+  summaryMessageLine: (length: number) => `Personal message included (${length} characters).`,
+  threadReply: (icon: string, whoMrkdwn: string, fault: string, detailMrkdwn: string, ref: string) =>
+    `${icon} *${fault}*: ${whoMrkdwn}\n${detailMrkdwn}\n_ref ${ref}_`,
+  fallbackIntro: (channelMrkdwn: string) =>
+    `I could not post in ${channelMrkdwn}, so here is the result of your invitation:`,
+  outcomeStatusIcon: { invited: ':white_check_mark:', failed: ':x:', unknown: ':grey_question:' } as const,
+  notificationText: (count: number, serviceLabel: string, workspaceId: string, invited: number) =>
+    `${invited} of ${count} invited to ${serviceLabel} workspace ${workspaceId}`,
+} as const;
+
+/** Whose move it is after a failure, in a few words, so people know whom to ask. */
+export function faultLabel(kind: OutcomeError['kind']): string {
+  switch (kind) {
+    case 'invalid_request':
+      return 'Refused by the service';
+    case 'authentication':
+      return 'Bot credentials rejected (ask the bot’s administrator)';
+    case 'permission':
+      return 'The bot’s account lacks permission';
+    case 'not_found':
+      return 'Workspace not found';
+    case 'rate_limited':
+      return 'Service busy';
+    case 'unavailable':
+    case 'server_error':
+    case 'unexpected_response':
+    case 'connection':
+    case 'no_answer':
+      return 'Service problem';
+    case 'internal':
+      return 'Bot problem';
+  }
+}
+
+export const modalText = {
+  title: 'Invite people',
+  submit: 'Invite',
+  close: 'Cancel',
+  serviceLabel: 'Service',
+  workspaceLabel: 'Workspace id',
+  workspacePlaceholder: 'e.g. 12345',
+  workspaceHint: 'The number in the workspace’s web address.',
+  peopleLabel: 'People to invite',
+  peoplePlaceholder: '"Bob Smith" <bob@acme.com>, ann@acme.com',
+  peopleHint: 'E-mail addresses, with names for Kantata OX: "Full Name" <address>. Separate with commas.',
+  colleaguesLabel: 'Colleagues from Slack',
+  colleaguesPlaceholder: 'Pick people',
+  roleLabel: 'Role',
+  roleHint: 'Kantata OX only.',
+  subjectLabel: 'E-mail subject',
+  subjectHint: 'Kantata OX only. Leave empty for the default subject.',
+  messageLabel: 'Personal message',
+  messagePlaceholder: 'Added to the invitation e-mail',
+  atLeastOnePerson: 'Add at least one e-mail address here, or pick colleagues below.',
+  notAddresses: (pieces: readonly string[]) => `Not e-mail addresses: ${list(pieces.map((piece) => quoted(piece)))}.`,
+  notPeople: (names: readonly string[]) => `Channels, groups and broadcasts cannot be invited: ${list(names)}.`,
+} as const;

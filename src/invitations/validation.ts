@@ -24,6 +24,8 @@ export type DraftField = 'service' | 'workspaceId' | 'invitees' | 'role' | 'subj
 export interface ValidationProblem {
   readonly field: DraftField;
   readonly message: string;
+  /** Something required was left out (rather than given wrong): a form can ask for it. */
+  readonly missing?: true;
 }
 
 export type ValidationResult =
@@ -101,7 +103,7 @@ export function mergeDuplicateInvitees(invitees: readonly Invitee[]): Invitee[] 
  */
 export function validateInvitationDraft(draft: InvitationDraft, context: ValidationContext): ValidationResult {
   const problems: ValidationProblem[] = [];
-  const problem = (field: DraftField, message: string) => problems.push({ field, message });
+  const problem: Report = (field, message, missing) => problems.push({ field, message, ...(missing ? { missing } : {}) });
 
   const service = checkService(draft.service, context.enabledServices, problem);
   const workspaceId = checkWorkspaceId(draft.workspaceId, problem);
@@ -125,13 +127,13 @@ export function validateInvitationDraft(draft: InvitationDraft, context: Validat
   return { ok: true, request };
 }
 
-type Report = (field: DraftField, message: string) => void;
+type Report = (field: DraftField, message: string, missing?: true) => void;
 
 function checkService(given: string | undefined, enabled: readonly ServiceName[], problem: Report): ServiceName | undefined {
   const name = given?.trim().toLowerCase();
   if (!name) {
     if (enabled.length === 1) return enabled[0];
-    problem('service', validationText.serviceMissing(enabled));
+    problem('service', validationText.serviceMissing(enabled), true);
     return undefined;
   }
   if (!(SERVICE_NAMES as readonly string[]).includes(name)) {
@@ -148,7 +150,7 @@ function checkService(given: string | undefined, enabled: readonly ServiceName[]
 function checkWorkspaceId(given: string | undefined, problem: Report): string | undefined {
   const id = given?.trim();
   if (!id) {
-    problem('workspaceId', validationText.workspaceMissing());
+    problem('workspaceId', validationText.workspaceMissing(), true);
     return undefined;
   }
   if (!new RegExp(`^[1-9][0-9]{0,${LIMITS.maxWorkspaceIdDigits - 1}}$`).test(id)) {
@@ -168,7 +170,7 @@ function checkInvitees(
     .map((invitee) => ({ email: invitee.email.trim(), fullName: normaliseName(invitee.fullName), rawName: invitee.fullName }))
     .filter((invitee) => invitee.email.length > 0 || invitee.fullName);
   if (cleaned.length === 0) {
-    problem('invitees', validationText.noInvitees());
+    problem('invitees', validationText.noInvitees(), true);
     return [];
   }
   const badAddresses = cleaned.flatMap(({ email, fullName }) => {
@@ -188,7 +190,7 @@ function checkInvitees(
   if (merged.length > maxInvitees) problem('invitees', validationText.tooManyInvitees(merged.length, maxInvitees));
   if (service === 'kantata' && badAddresses.length === 0) {
     const nameless = merged.filter((invitee) => !invitee.fullName).map((invitee) => invitee.email);
-    if (nameless.length > 0) problem('invitees', validationText.namesMissing(nameless));
+    if (nameless.length > 0) problem('invitees', validationText.namesMissing(nameless), true);
   }
   return merged;
 }
@@ -213,7 +215,7 @@ function checkRole(given: string | undefined, service: ServiceName | undefined, 
     return undefined;
   }
   if (!text) {
-    if (service === 'kantata') problem('role', validationText.roleMissing());
+    if (service === 'kantata') problem('role', validationText.roleMissing(), true);
     return undefined;
   }
   const role = parseRole(text);

@@ -128,8 +128,9 @@ describe('validateInvitationDraft', () => {
       {
         field: 'invitees',
         message: 'Kantata OX needs a full name for everyone invited; missing for bob@acme.com. Write each person as "Full Name <address>".',
+        missing: true,
       },
-      { field: 'role', message: 'Choose a Kantata OX role: maven (your own team, a consultant) or buyer (the client).' },
+      { field: 'role', message: 'Choose a Kantata OX role: maven (your own team, a consultant) or buyer (the client).', missing: true },
     ]);
   });
 
@@ -144,7 +145,7 @@ describe('validateInvitationDraft', () => {
 
   it('reports a missing service only when more than one is configured', () => {
     expect(problems({ workspaceId: '1', invitees: [{ email: 'a@acme.com' }] })).toEqual([
-      { field: 'service', message: 'Say which service to invite through: kantata or huddle.' },
+      { field: 'service', message: 'Say which service to invite through: kantata or huddle.', missing: true },
     ]);
     const single = validateInvitationDraft(draft({ workspaceId: '1', invitees: [{ email: 'a@acme.com' }] }), {
       enabledServices: ['huddle'],
@@ -165,7 +166,7 @@ describe('validateInvitationDraft', () => {
 
   it('requires at least one invitee and caps how many', () => {
     expect(problems({ service: 'huddle', workspaceId: '1', invitees: [{ email: '  ' }] })).toEqual([
-      { field: 'invitees', message: 'Add at least one e-mail address to invite.' },
+      { field: 'invitees', message: 'Add at least one e-mail address to invite.', missing: true },
     ]);
     const many = Array.from({ length: 6 }, (_, i) => ({ email: `p${i}@acme.com` }));
     expect(problems({ service: 'huddle', workspaceId: '1', invitees: many }, { ...both, maxInvitees: 5 })).toEqual([

@@ -1,0 +1,74 @@
+import type { App } from '@slack/bolt';
+import type { ServiceName } from '../../invitations/request.js';
+import { modalText, slackText } from '../../messages.js';
+import { newReference } from '../../reference.js';
+import type { WorkQueue } from '../../work-queue.js';
+import { parsePeopleList } from '../inline-command.js';
+import { truncate } from '../mrkdwn.js';
+import { precheck, runInvite, splitPeople, type InviteContext, type PendingInvite } from '../invite-flow.js';
+import { BLOCK_IDS, decodeMetadata, FIELD_BLOCKS, INVITE_MODAL_CALLBACK_ID, readInviteModal } from '../views/invite-modal.js';
+
+/** Slack shows field errors under the field; keep them short enough to read there. */
+const FIELD_ERROR_LIMIT = 500;
+
+/**
+ * The form's submission. Mistakes go back onto the form as field errors; a good request closes it and
+ * is queued, and its outcome is posted in the channel the form was opened from.
+ */
+export function registerInviteModalSubmission(app: App, context: InviteContext & { queue: WorkQueue }): void {
+  const { services, logger, queue } = context;
+
+  app.view(INVITE_MODAL_CALLBACK_ID, async ({ ack, body, view }) => {
+    const ref = newReference();
+    const userId = body.user.id;
+    const metadata = decodeMetadata(view.private_metadata);
+    const destination = { channelId: metadata?.channelId ?? userId, userId, ...(metadata?.responseUrl ? { responseUrl: metadata.responseUrl } : {}) };
+    const values = readInviteModal(view.state?.values as Parameters<typeof readInviteModal>[0]);
+    const typed = parsePeopleList(values.peopleText);
+    const { addresses, mentionIds } = splitPeople(typed.people);
+    const service = values.service ?? (services.length === 1 ? services[0] : undefined);
+
+    const pending: PendingInvite = {
+      ref,
+      destination,
+      requester: { userId, channelId: destination.channelId, ...(body.user.team_id ? { teamId: body.user.team_id } : {}) },
+      fields: {
+        ...(service ? { service } : {}),
+        ...(values.workspaceId ? { workspaceId: values.workspaceId } : {}),
+        // A select cannot be cleared once chosen, so a role left over from trying Kantata is not held against Huddle.
+        ...(values.role && service !== ('huddle' satisfies ServiceName) ? { role: values.role } : {}),
+        ...(values.subject ? { subject: values.subject } : {}),
+        ...(values.message ? { message: values.message } : {}),
+      },
+      addresses,
+      mentionIds: [...mentionIds, ...values.colleagueIds],
+    };
+
+    const errors = new Map<string, string[]>();
+    const addError = (block: string, message: string) => errors.set(block, [...(errors.get(block) ?? []), message]);
+    if (typed.unparseable.length > 0) addError(BLOCK_IDS.people, modalText.notAddresses(typed.unparseable));
+    if (typed.notPeople.length > 0) addError(BLOCK_IDS.people, modalText.notPeople(typed.notPeople));
+    const nobody = addresses.length === 0 && pending.mentionIds.length === 0 && typed.unparseable.length === 0;
+    if (nobody) addError(BLOCK_IDS.people, modalText.atLeastOnePerson);
+    for (const problem of precheck(pending, services)) {
+      if (nobody && problem.field === 'invitees') continue;
+      addError(FIELD_BLOCKS[problem.field], problem.message);
+    }
+
+    if (errors.size > 0) {
+      logger.info({ event: 'invitation_refused', ref, userId, reason: 'form', fields: [...errors.keys()] }, 'form has mistakes');
+      await ack({
+        response_action: 'errors',
+        errors: Object.fromEntries([...errors].map(([block, messages]) => [block, truncate(messages.join(' '), FIELD_ERROR_LIMIT)])),
+      });
+      return;
+    }
+    if (!queue.tryEnqueue(`invite ${ref}`, () => runInvite(pending, context))) {
+      logger.warn({ event: 'invitation_rejected_busy', ref, userId }, 'queue full');
+      await ack({ response_action: 'errors', errors: { [BLOCK_IDS.people]: queue.isAccepting ? slackText.busy(ref) : slackText.shuttingDown() } });
+      return;
+    }
+    logger.info({ event: 'invitation_queued', ref, userId, channelId: destination.channelId, source: 'modal' }, 'form submitted');
+    await ack();
+  });
+}

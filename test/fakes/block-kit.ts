@@ -1,0 +1,73 @@
+/**
+ * Block Kit's documented limits, as Slack enforces them (it answers `invalid_blocks` or
+ * `invalid_arguments`). The fake Slack refuses what breaks them, and tests assert nothing was refused.
+ */
+type Json = Record<string, unknown>;
+
+const asArray = (value: unknown): Json[] => (Array.isArray(value) ? (value as Json[]) : []);
+const textOf = (value: unknown): string => ((value as { text?: unknown } | undefined)?.text as string | undefined) ?? '';
+const length = (text: string) => [...text].length;
+
+function elementProblems(element: Json, where: string): string[] {
+  const problems: string[] = [];
+  const placeholder = textOf(element.placeholder);
+  if (length(placeholder) > 150) problems.push(`${where}: placeholder over 150`);
+  if (element.type === 'plain_text_input') {
+    const max = element.max_length as number | undefined;
+    if (max !== undefined && (max < 1 || max > 3000)) problems.push(`${where}: max_length ${max}`);
+    const initial = (element.initial_value as string | undefined) ?? '';
+    if (max !== undefined && length(initial) > max) problems.push(`${where}: initial_value longer than max_length`);
+  }
+  if (element.type === 'static_select') {
+    const options = asArray(element.options);
+    if (options.length > 100) problems.push(`${where}: more than 100 options`);
+    for (const option of options) {
+      if (length(textOf(option.text)) > 75) problems.push(`${where}: option text over 75`);
+      if (length(String(option.value ?? '')) > 75) problems.push(`${where}: option value over 75`);
+    }
+  }
+  return problems;
+}
+
+export function blockProblems(blocks: unknown, maxBlocks: number): string[] {
+  const list = asArray(blocks);
+  const problems: string[] = list.length > maxBlocks ? [`${list.length} blocks, limit ${maxBlocks}`] : [];
+  list.forEach((block, index) => {
+    const where = `block ${index} (${String(block.type)})`;
+    if (block.block_id !== undefined && length(String(block.block_id)) > 255) problems.push(`${where}: block_id over 255`);
+    if (block.type === 'section') {
+      const text = textOf(block.text);
+      if (length(text) === 0 || length(text) > 3000) problems.push(`${where}: section text length ${length(text)}`);
+    }
+    if (block.type === 'context') {
+      const elements = asArray(block.elements);
+      if (elements.length === 0 || elements.length > 10) problems.push(`${where}: ${elements.length} context elements`);
+      for (const element of elements) if (length(textOf(element)) > 2000) problems.push(`${where}: context text over 2000`);
+    }
+    if (block.type === 'input') {
+      if (length(textOf(block.label)) > 2000) problems.push(`${where}: label over 2000`);
+      if (length(textOf(block.hint)) > 2000) problems.push(`${where}: hint over 2000`);
+      problems.push(...elementProblems(block.element as Json, where));
+    }
+  });
+  return problems;
+}
+
+export function messageProblems(message: Json): string[] {
+  const problems = blockProblems(message.blocks, 50);
+  if (!message.text && asArray(message.blocks).length === 0) problems.push('message without text or blocks');
+  if (typeof message.text === 'string' && length(message.text) > 40000) problems.push('text over 40000');
+  return problems;
+}
+
+export function viewProblems(view: Json): string[] {
+  const problems = blockProblems(view.blocks, 100);
+  for (const key of ['title', 'submit', 'close'] as const) {
+    if (view[key] !== undefined && length(textOf(view[key])) > 24) problems.push(`${key} over 24 characters`);
+  }
+  if (!view.title) problems.push('modal without title');
+  if (asArray(view.blocks).some((block) => block.type === 'input') && !view.submit) problems.push('input blocks without submit');
+  if (typeof view.private_metadata === 'string' && length(view.private_metadata) > 3000) problems.push('private_metadata over 3000');
+  if (typeof view.callback_id === 'string' && length(view.callback_id) > 255) problems.push('callback_id over 255');
+  return problems;
+}

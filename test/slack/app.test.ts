@@ -1,0 +1,320 @@
+import { request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { kantataError } from '../fakes/fake-kantata.js';
+import { huddleError } from '../fakes/fake-huddle.js';
+import { HUDDLE_TOKEN, KANTATA_TOKEN, sign, startHarness, viewSubmission, type Harness, type HarnessOptions } from './harness.js';
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  if (!harness) return;
+  const refused = harness.slack.calls.filter((call) => ['invalid_blocks', 'invalid_arguments'].includes(String(call.response.error)));
+  await harness.close();
+  harness = undefined;
+  expect(refused.map((call) => call.response)).toEqual([]);
+});
+
+async function start(options: HarnessOptions = {}): Promise<Harness> {
+  harness = await startHarness(options);
+  return harness;
+}
+
+const posted = (h: Harness) => h.slack.callsTo('chat.postMessage').filter((call) => call.response.ok);
+const upstreamRequests = (h: Harness) => (h.kantata?.inviteRequests.length ?? 0) + (h.huddle?.inviteRequests.length ?? 0);
+
+describe('/invite inline', () => {
+  it('answers help privately', async () => {
+    const h = await start();
+    const response = await h.command('help');
+    expect(response.status).toBe(200);
+    expect(response.json).toMatchObject({ response_type: 'ephemeral' });
+    expect(String(response.json?.text)).toContain('/invite "Bob Smith" <bob@acme.com>');
+    expect(upstreamRequests(h)).toBe(0);
+  });
+
+  it('invites through Kantata OX and posts one summary in the channel', async () => {
+    const h = await start();
+    const response = await h.command('"Bob Smith" <bob@acme.com>, "Ann Lee" <ann@acme.com> to kantata:12345 as client -- Welcome aboard');
+    expect(response.status).toBe(200);
+    expect(response.json).toMatchObject({ response_type: 'ephemeral' });
+    expect(String(response.json?.text)).toContain('Inviting 2 people to Kantata OX workspace *12345*');
+    await h.settle();
+    expect(h.kantata?.invitations.map(({ email, fullName, role, message }) => ({ email, fullName, role, message }))).toEqual(
+      expect.arrayContaining([
+        { email: 'bob@acme.com', fullName: 'Bob Smith', role: 'buyer', message: 'Welcome aboard' },
+        { email: 'ann@acme.com', fullName: 'Ann Lee', role: 'buyer', message: 'Welcome aboard' },
+      ]),
+    );
+    const [summary, ...others] = posted(h);
+    expect(others).toEqual([]);
+    expect(summary?.args.channel).toBe('C1');
+    expect(String(summary?.args.text)).toBe('2 of 2 invited to Kantata OX workspace 12345');
+    const blocksText = JSON.stringify(summary?.args.blocks);
+    expect(blocksText).toContain('<@U1> invited 2 people to Kantata OX workspace *12345* as *Client (buyer)*');
+    expect(blocksText).toContain(':white_check_mark: *Bob Smith* (bob@acme.com)');
+  });
+
+  it('invites through Huddle with Slack-escaped mailto addresses', async () => {
+    const h = await start();
+    await h.command('<mailto:bob@acme.com|bob@acme.com>, &lt;<mailto:ann@acme.com|ann@acme.com>&gt; to huddle:89178 -- Hi &amp; welcome');
+    await h.settle();
+    expect(h.huddle?.invitations).toEqual([{ workspaceId: '89178', addresses: ['bob@acme.com', 'ann@acme.com'], message: 'Hi & welcome' }]);
+    expect(h.huddle?.inviteRequests[0]?.headers.authorization).toBe(`Bearer ${HUDDLE_TOKEN}`);
+    expect(posted(h)).toHaveLength(1);
+  });
+
+  it('turns mentions into addresses and real names with users.info', async () => {
+    const h = await start();
+    h.slack.addUser({ id: 'U2BOB', email: 'bob@acme.com', realName: 'Bob Smith' });
+    await h.command('<@U2BOB|bob> to kantata:12345 as maven');
+    await h.settle();
+    expect(h.slack.callsTo('users.info').map((call) => call.args.user)).toEqual(['U2BOB']);
+    expect(h.kantata?.invitations).toMatchObject([{ email: 'bob@acme.com', fullName: 'Bob Smith', role: 'maven' }]);
+  });
+
+  it('tells only the invoker about a mention without a visible address, and sends nothing', async () => {
+    const h = await start();
+    h.slack.addUser({ id: 'U3', realName: 'No Email' });
+    h.slack.addUser({ id: 'UBOTX', realName: 'Robot', isBot: true, email: 'bot@acme.com' });
+    await h.command('<@U3> <@UBOTX> to kantata:12345 as maven');
+    await h.settle();
+    await h.waitFor(() => h.slack.responseUrlPosts.length > 0);
+    expect(upstreamRequests(h)).toBe(0);
+    expect(posted(h)).toEqual([]);
+    const [notice] = h.slack.responseUrlPosts;
+    expect(notice?.body.response_type).toBe('ephemeral');
+    expect(String(notice?.body.text)).toContain('<@U3> has no e-mail address the bot can see.');
+    expect(String(notice?.body.text)).toContain('<@UBOTX> is a bot or an app');
+  });
+
+  it('answers an unparseable address privately and sends nothing', async () => {
+    const h = await start();
+    const response = await h.command('I-am-not-an-email-address, bob@acme to huddle:89178');
+    expect(response.json).toMatchObject({ response_type: 'ephemeral' });
+    const text = String(response.json?.text);
+    expect(text).toContain('Nothing was sent');
+    expect(text).toContain('This is not an e-mail address: `I-am-not-an-email-address`');
+    expect(text).toContain('"bob@acme" does not end in a valid domain name');
+    await h.settle();
+    expect(upstreamRequests(h)).toBe(0);
+    expect(posted(h)).toEqual([]);
+  });
+
+  it('refuses an unknown service and @channel privately', async () => {
+    const h = await start();
+    const response = await h.command('<!channel> bob@acme.com to asana:12');
+    const text = String(response.json?.text);
+    expect(text).toContain('"asana" is not a service this bot knows. Use kantata or huddle.');
+    expect(text).toContain('Channels, user groups and broadcasts cannot be invited (@channel)');
+    expect(upstreamRequests(h)).toBe(0);
+  });
+
+  it('opens the form prefilled when the role is missing', async () => {
+    const h = await start();
+    const response = await h.command('"Bob Smith" <bob@acme.com> <@U0002> to kantata:12345 -- Hello');
+    expect(response.status).toBe(200);
+    expect(response.text).toBe('');
+    await h.waitFor(() => h.slack.callsTo('views.open').length > 0);
+    const [open] = h.slack.callsTo('views.open');
+    expect(open?.args.trigger_id).toBe('trigger-1');
+    const view = open?.args.view as { blocks: { block_id: string; element: Record<string, unknown> }[]; private_metadata: string };
+    const element = (id: string) => view.blocks.find((block) => block.block_id === id)?.element;
+    expect(element('service')?.initial_option).toMatchObject({ value: 'kantata' });
+    expect(element('workspace')?.initial_value).toBe('12345');
+    expect(element('people')?.initial_value).toBe('"Bob Smith" <bob@acme.com>');
+    expect(element('colleagues')?.initial_users).toEqual(['U0002']);
+    expect(element('role')?.initial_option).toBeUndefined();
+    expect(element('message')?.initial_value).toBe('Hello');
+    expect(JSON.parse(view.private_metadata)).toMatchObject({ channelId: 'C1', userId: 'U1' });
+    expect(upstreamRequests(h)).toBe(0);
+  });
+
+  it('opens an empty form for /invite with no text', async () => {
+    const h = await start();
+    await h.command('');
+    await h.waitFor(() => h.slack.callsTo('views.open').length > 0);
+    expect(h.slack.callsTo('views.open')).toHaveLength(1);
+  });
+
+  it('says privately when the form cannot be opened in time', async () => {
+    const h = await start();
+    h.slack.viewsOpenError = 'expired_trigger_id';
+    await h.command('bob@acme.com to kantata:12345');
+    await h.waitFor(() => h.slack.responseUrlPosts.length > 0);
+    const [notice] = h.slack.responseUrlPosts;
+    expect(notice?.body.response_type).toBe('ephemeral');
+    expect(String(notice?.body.text)).toContain('Kantata OX needs a full name');
+  });
+
+  it('escapes names so they cannot ping the channel', async () => {
+    const h = await start();
+    await h.command('"&lt;!channel&gt; &amp; co" &lt;<mailto:bob@acme.com|bob@acme.com>&gt; to kantata:12345 as buyer');
+    await h.settle();
+    const summary = JSON.stringify(posted(h)[0]?.args.blocks);
+    expect(summary).toContain('*&lt;!channel&gt; &amp; co* (bob@acme.com)');
+    expect(summary).not.toContain('<!channel>');
+    expect(h.kantata?.invitations[0]?.fullName).toBe('<!channel> & co');
+  });
+});
+
+describe('partial failure', () => {
+  it('posts one thread reply per problem under the summary, quoting the service', async () => {
+    const h = await start({
+      kantata: { refuse: ({ email }) => (email === 'bad@acme.com' ? kantataError(422, 'validation', 'Email address is already taken') : undefined) },
+    });
+    await h.command('"Good" <good@acme.com>, "Bad" <bad@acme.com> to kantata:12345 as maven');
+    await h.settle();
+    const [summary, reply, ...rest] = posted(h);
+    expect(rest).toEqual([]);
+    expect(summary?.args.thread_ts).toBeUndefined();
+    expect(reply?.args.thread_ts).toBe(summary?.response.ts);
+    expect(reply?.args.channel).toBe('C1');
+    const text = String(reply?.args.text);
+    expect(text).toContain('*Refused by the service*: *Bad* (bad@acme.com)');
+    expect(text).toContain('Kantata OX refused the invitation (HTTP 422, code validation): "Email address is already taken".');
+    expect(text).toMatch(/_ref R[2-9A-Z]{6}_/);
+    const ref = /ref (R[2-9A-Z]{6})/.exec(text)?.[1];
+    expect(h.log.entries().some((entry) => entry.ref === ref && entry.event === 'invitation_outcome')).toBe(true);
+    expect(JSON.stringify(summary?.args.blocks)).toContain(':x: 1 failed');
+  });
+
+  it('attributes a Huddle 403 to the bot account’s permission, and an unknown workspace to a 404', async () => {
+    const h = await start();
+    h.huddle?.server.respondNext(huddleError(403, 1004, 'You are not authorised to call this method'));
+    await h.command('a@acme.com, b@acme.com to huddle:89178');
+    await h.settle();
+    const [, reply] = posted(h);
+    expect(String(reply?.args.text)).toContain('*The bot’s account lacks permission*: a@acme.com, b@acme.com');
+    expect(String(reply?.args.text)).toContain('(HTTP 403, code 1004): "You are not authorised to call this method"');
+  });
+});
+
+describe('delivery fallbacks', () => {
+  it('uses the response_url in the channel when the bot may not post there', async () => {
+    const h = await start();
+    h.slack.postMessageErrors.set('C1', 'not_in_channel');
+    await h.command('"Bob" <bob@acme.com> to kantata:12345 as buyer');
+    await h.settle();
+    expect(h.kantata?.invitations).toHaveLength(1);
+    const inChannel = h.slack.responseUrlPosts.find((post) => post.body.response_type === 'in_channel');
+    expect(String(inChannel?.body.text)).toBe('1 of 1 invited to Kantata OX workspace 12345');
+  });
+
+  it('falls back to a DM when neither the channel nor the response_url works', async () => {
+    const h = await start({ kantata: { refuse: () => kantataError(404, 'system', 'Workspace 12345 could not be found') } });
+    h.slack.postMessageErrors.set('C1', 'channel_not_found');
+    h.slack.responseUrlStatus = 404;
+    await h.command('"Bob" <bob@acme.com> to kantata:12345 as buyer');
+    await h.settle();
+    const dms = posted(h).filter((call) => call.args.channel === 'U1');
+    expect(dms).toHaveLength(2);
+    expect(JSON.stringify(dms[0]?.args.blocks)).toContain('I could not post in <#C1>');
+    expect(dms[1]?.args.thread_ts).toBe(dms[0]?.response.ts);
+    expect(String(dms[1]?.args.text)).toContain('Workspace not found');
+  });
+});
+
+describe('the modal', () => {
+  const metadata = JSON.stringify({ channelId: 'C9', userId: 'U1' });
+
+  it('sends a valid submission and posts the outcome in the channel it was opened from', async () => {
+    const h = await start();
+    h.slack.addUser({ id: 'U5', email: 'carol@acme.com', realName: 'Carol Diaz' });
+    const response = await h.interaction(
+      viewSubmission(
+        {
+          service: { service: { type: 'static_select', selected_option: { value: 'kantata' } } },
+          workspace: { workspace: { type: 'plain_text_input', value: '12345' } },
+          people: { people: { type: 'plain_text_input', value: 'Bob Smith <bob@acme.com>' } },
+          colleagues: { colleagues: { type: 'multi_users_select', selected_users: ['U5'] } },
+          role: { role: { type: 'static_select', selected_option: { value: 'maven' } } },
+          subject: { subject: { type: 'plain_text_input', value: 'Join the Acme rollout' } },
+          message: { message: { type: 'plain_text_input', value: null } },
+        },
+        metadata,
+      ),
+    );
+    expect(response.status).toBe(200);
+    expect(response.text).toBe('');
+    await h.settle();
+    expect(h.kantata?.invitations.map((i) => [i.email, i.fullName, i.role, i.subject])).toEqual(
+      expect.arrayContaining([
+        ['bob@acme.com', 'Bob Smith', 'maven', 'Join the Acme rollout'],
+        ['carol@acme.com', 'Carol Diaz', 'maven', 'Join the Acme rollout'],
+      ]),
+    );
+    expect(posted(h)[0]?.args.channel).toBe('C9');
+  });
+
+  it('answers mistakes as field errors and sends nothing', async () => {
+    const h = await start();
+    const response = await h.interaction(
+      viewSubmission(
+        {
+          service: { service: { type: 'static_select', selected_option: { value: 'kantata' } } },
+          workspace: { workspace: { type: 'plain_text_input', value: 'acme' } },
+          people: { people: { type: 'plain_text_input', value: 'bob@acme.com, nonsense' } },
+          colleagues: { colleagues: { type: 'multi_users_select', selected_users: [] } },
+          role: { role: { type: 'static_select', selected_option: null } },
+        },
+        metadata,
+      ),
+    );
+    expect(response.json).toEqual({
+      response_action: 'errors',
+      errors: {
+        people: 'Not e-mail addresses: "nonsense". Kantata OX needs a full name for everyone invited; missing for bob@acme.com. Write each person as "Full Name <address>".',
+        workspace: '"acme" is not a workspace id. An id is a number, for example 12345.',
+        role: 'Choose a Kantata OX role: maven (your own team, a consultant) or buyer (the client).',
+      },
+    });
+    await h.settle();
+    expect(upstreamRequests(h)).toBe(0);
+  });
+
+  it('asks for at least one person', async () => {
+    const h = await start({ kantata: false });
+    const response = await h.interaction(viewSubmission({ workspace: { workspace: { type: 'plain_text_input', value: '89178' } } }, metadata));
+    expect(response.json).toEqual({ response_action: 'errors', errors: { people: 'Add at least one e-mail address here, or pick colleagues below.' } });
+  });
+});
+
+describe('request verification', () => {
+  it('rejects a bad signature, a stale and a future timestamp with 401, and sends nothing', async () => {
+    const h = await start();
+    const body = h.commandBody('bob@acme.com to huddle:89178');
+    const now = Math.floor(Date.now() / 1000);
+    const badSignature = await h.post(body, { 'x-slack-signature': sign(body, now, 'not-the-secret') });
+    const stale = await h.post(body, {}, now - 6 * 60);
+    const future = await h.post(body, {}, now + 6 * 60);
+    expect([badSignature.status, stale.status, future.status]).toEqual([401, 401, 401]);
+    await h.settle();
+    expect(upstreamRequests(h)).toBe(0);
+    expect(h.slack.calls.filter((call) => call.method !== 'auth.test')).toEqual([]);
+  });
+
+  it('accepts a timestamp a little in the future (clock skew within 5 minutes)', async () => {
+    const h = await start();
+    const response = await h.post(h.commandBody('help'), {}, Math.floor(Date.now() / 1000) + 120);
+    expect(response.status).toBe(200);
+  });
+});
+
+describe('health', () => {
+  it('answers GET /healthz with 200 and a small JSON body once ready', async () => {
+    const h = await start();
+    const response = await request(`http://127.0.0.1:${h.port}/healthz`);
+    expect(response.statusCode).toBe(200);
+    expect(await response.body.json()).toEqual({ status: 'ready' });
+  });
+});
+
+describe('secrets', () => {
+  it('appear in no log line or Slack call', async () => {
+    const h = await start({ kantata: { token: 'some-other-token' } });
+    await h.command('"Bob" <bob@acme.com> to kantata:12345 as buyer');
+    await h.settle();
+    const everything = [...h.log.lines, ...h.slack.calls.map(({ args: { token: _ownAuth, ...args } }) => JSON.stringify(args)), ...h.slack.responseUrlPosts.map((p) => JSON.stringify(p.body))].join('\n');
+    expect(everything).toContain('did not accept the bot');
+    for (const secret of [KANTATA_TOKEN, HUDDLE_TOKEN, 'test-signing-secret-5678', 'xoxb-test-bot-token-1234']) expect(everything).not.toContain(secret);
+  });
+});

@@ -1,0 +1,166 @@
+import { createHmac } from 'node:crypto';
+import { request } from 'undici';
+import { parseConfig, secretValues } from '../../src/config.js';
+import { createEngine } from '../../src/engine.js';
+import { createApp, type SlackApp } from '../../src/slack/app.js';
+import { SLACK_TEST_ENV } from '../fakes/env.js';
+import { FakeHuddle, type FakeHuddleOptions } from '../fakes/fake-huddle.js';
+import { FakeKantata, type FakeKantataOptions } from '../fakes/fake-kantata.js';
+import { FakeSlack } from '../fakes/fake-slack.js';
+import { recordingLogger } from '../fakes/recording-logger.js';
+
+export const KANTATA_TOKEN = 'kt-harness-token-0001';
+export const HUDDLE_TOKEN = 'ht-harness-token-0002';
+export const SIGNING_SECRET = SLACK_TEST_ENV.SLACK_SIGNING_SECRET;
+
+export interface HarnessOptions {
+  readonly kantata?: Partial<FakeKantataOptions> | false;
+  readonly huddle?: Partial<FakeHuddleOptions> | false;
+  readonly env?: Record<string, string>;
+  readonly queue?: { concurrency: number; maxPending: number };
+}
+
+export interface SignedResponse {
+  readonly status: number;
+  readonly text: string;
+  readonly json: Record<string, unknown> | undefined;
+}
+
+export function sign(body: string, timestamp: number, secret = SIGNING_SECRET): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+/** The real app over HTTP, with fake Slack, Kantata and Huddle behind it. */
+export async function startHarness(options: HarnessOptions = {}) {
+  const slack = await FakeSlack.start(SLACK_TEST_ENV.SLACK_BOT_TOKEN);
+  const kantata = options.kantata === false ? undefined : await FakeKantata.start({ token: KANTATA_TOKEN, ...options.kantata });
+  const huddle = options.huddle === false ? undefined : await FakeHuddle.start({ tokens: [HUDDLE_TOKEN], ...options.huddle });
+  const config = parseConfig({
+    ...SLACK_TEST_ENV,
+    SLACK_API_URL: slack.apiUrl,
+    PORT: '0',
+    ...(kantata ? { KANTATA_API_TOKEN: KANTATA_TOKEN, KANTATA_API_URL: kantata.apiUrl } : {}),
+    ...(huddle ? { HUDDLE_API_TOKEN: HUDDLE_TOKEN, HUDDLE_API_URL: huddle.apiUrl } : {}),
+    ...options.env,
+  });
+  const log = recordingLogger(secretValues(config));
+  const engine = createEngine(config, {
+    logger: log.logger,
+    retryPolicy: { maxAttempts: 3, maxTotalMs: 2_000, baseDelayMs: 5, maxDelayMs: 20 },
+  });
+  const app: SlackApp = createApp(config, {
+    logger: log.logger,
+    invitations: engine.invitations,
+    slackRetries: 0,
+    ...(options.queue ? { queue: options.queue } : {}),
+  });
+  const { port } = await app.start();
+  const eventsUrl = `http://127.0.0.1:${port}/slack/events`;
+  let sequence = 0;
+
+  async function post(body: string, headers: Record<string, string> = {}, timestamp = Math.floor(Date.now() / 1000)): Promise<SignedResponse> {
+    const response = await request(eventsUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': String(timestamp),
+        'x-slack-signature': sign(body, timestamp),
+        ...headers,
+      },
+      body,
+    });
+    const text = await response.body.text();
+    let json: Record<string, unknown> | undefined;
+    try {
+      json = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: response.statusCode, text, json };
+  }
+
+  function commandBody(text: string, overrides: Record<string, string> = {}): string {
+    sequence += 1;
+    return new URLSearchParams({
+      token: 'deprecated-verification-token',
+      team_id: 'T1',
+      team_domain: 'acme',
+      channel_id: 'C1',
+      channel_name: 'rollout',
+      user_id: 'U1',
+      user_name: 'ann',
+      command: '/invite',
+      text,
+      api_app_id: 'A1',
+      is_enterprise_install: 'false',
+      response_url: slack.responseUrl(`cmd-${sequence}`),
+      trigger_id: `trigger-${sequence}`,
+      ...overrides,
+    }).toString();
+  }
+
+  return {
+    slack,
+    kantata,
+    huddle,
+    app,
+    log,
+    eventsUrl,
+    port,
+    post,
+    commandBody,
+    command: (text: string, overrides: Record<string, string> = {}) => post(commandBody(text, overrides)),
+    interaction: (payload: object) => post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString()),
+    /** Waits for something the app does after acking (a views.open, say). */
+    async waitFor(condition: () => boolean, timeoutMs = 3_000): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      while (!condition()) {
+        if (Date.now() > deadline) throw new Error('condition not met in time');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+    /** Waits until queued work is done, so what it posted can be checked. */
+    async settle(timeoutMs = 5_000): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      while (app.queue.size > 0) {
+        if (Date.now() > deadline) throw new Error('work queue did not settle');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+    async close(): Promise<void> {
+      await app.stop(1_000);
+      await engine.close();
+      await Promise.all([slack.close(), kantata?.close(), huddle?.close()]);
+    },
+  };
+}
+
+export type Harness = Awaited<ReturnType<typeof startHarness>>;
+
+/** A view_submission payload as Slack sends it for the invitation modal. */
+export function viewSubmission(values: Record<string, Record<string, unknown>>, privateMetadata: string, userId = 'U1') {
+  return {
+    type: 'view_submission',
+    team: { id: 'T1', domain: 'acme' },
+    user: { id: userId, username: 'ann', name: 'ann', team_id: 'T1' },
+    api_app_id: 'A1',
+    token: 'deprecated-verification-token',
+    trigger_id: 'trigger-view',
+    view: {
+      id: 'V1',
+      team_id: 'T1',
+      type: 'modal',
+      callback_id: 'invite_modal',
+      private_metadata: privateMetadata,
+      state: { values },
+      hash: '1.abc',
+      title: { type: 'plain_text', text: 'Invite people' },
+      blocks: [],
+      app_id: 'A1',
+      bot_id: 'BBOT',
+    },
+    response_urls: [],
+    is_enterprise_install: false,
+  };
+}
