@@ -26,7 +26,7 @@ export interface SignedResponse {
   readonly json: Record<string, unknown> | undefined;
 }
 
-export function sign(body: string, timestamp: number, secret = SIGNING_SECRET): string {
+export function sign(body: string, timestamp: number, secret: string = SIGNING_SECRET): string {
   return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
 }
 
