@@ -45,12 +45,34 @@ export interface SlackConfig {
   readonly port: number;
 }
 
+export interface ChannelWorkspace {
+  readonly service: 'kantata' | 'huddle';
+  readonly workspaceId: string;
+}
+
+/** Who may invite whom where: the guard rails an installation sets. */
+export interface InvitePolicyConfig {
+  /** Slack user ids allowed to invite; with allowedUsergroups empty too, any full member may. */
+  readonly allowedUsers: readonly string[];
+  readonly allowedUsergroups: readonly string[];
+  /** Channel id → the workspace it invites to by default. */
+  readonly channelWorkspaces: Readonly<Record<string, ChannelWorkspace>>;
+  readonly restrictToChannelWorkspace: boolean;
+  /** Kantata `maven` (provider team) invitations only to these domains, when any are set. */
+  readonly internalDomains: readonly string[];
+  readonly blockedDomains: readonly string[];
+  readonly maxPerRequest: number;
+  readonly userBudget: { readonly invitations: number; readonly windowMs: number };
+  readonly duplicateWindowMs: number;
+}
+
 export interface Config {
   readonly slack: SlackConfig;
   readonly kantata?: KantataConfig;
   readonly huddle?: HuddleConfig;
   readonly upstreamHttp: UpstreamHttpConfig;
   readonly logLevel: LogLevel;
+  readonly policy: InvitePolicyConfig;
 }
 
 export class ConfigError extends Error {
@@ -106,6 +128,16 @@ const envSchema = z.object({
   UPSTREAM_CONNECT_TIMEOUT_MS: optionalText,
   UPSTREAM_RESPONSE_TIMEOUT_MS: optionalText,
   LOG_LEVEL: optionalText,
+  INVITE_ALLOWED_USERS: optionalText,
+  INVITE_ALLOWED_USERGROUPS: optionalText,
+  INVITE_CHANNEL_WORKSPACES: optionalText,
+  INVITE_RESTRICT_TO_CHANNEL_WORKSPACE: optionalText,
+  INVITE_INTERNAL_DOMAINS: optionalText,
+  INVITE_BLOCKED_DOMAINS: optionalText,
+  INVITE_MAX_PER_REQUEST: optionalText,
+  INVITE_USER_LIMIT: optionalText,
+  INVITE_USER_WINDOW_MINUTES: optionalText,
+  INVITE_DUPLICATE_WINDOW_MINUTES: optionalText,
 });
 
 type ParsedEnv = z.infer<typeof envSchema>;
@@ -162,14 +194,86 @@ export function parseConfig(env: Env): Config {
     responseTimeoutMs: millis('UPSTREAM_RESPONSE_TIMEOUT_MS', 30_000),
   };
 
+  const policy = parsePolicy(values, problems, {
+    kantata: kantata !== undefined,
+    huddle: huddle !== undefined,
+  });
+
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze({
+    policy,
     slack,
     ...(kantata ? { kantata } : {}),
     ...(huddle ? { huddle } : {}),
     upstreamHttp,
     logLevel: logLevel as LogLevel,
   });
+}
+
+const MAX_INVITEES_PER_REQUEST = 1000;
+
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+const DOMAIN = /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/;
+
+function parsePolicy(values: ParsedEnv, problems: string[], enabled: Record<'kantata' | 'huddle', boolean>): InvitePolicyConfig {
+  const ids = (name: 'INVITE_ALLOWED_USERS' | 'INVITE_ALLOWED_USERGROUPS', pattern: RegExp, what: string) => {
+    const items = list(values[name]);
+    const bad = items.filter((item) => !pattern.test(item));
+    if (bad.length > 0) problems.push(`${name} must list ${what} separated by commas; not valid: ${bad.join(', ')}`);
+    return items;
+  };
+  const domains = (name: 'INVITE_INTERNAL_DOMAINS' | 'INVITE_BLOCKED_DOMAINS') => {
+    const items = list(values[name]).map((item) => item.toLowerCase().replace(/^@/, ''));
+    const bad = items.filter((item) => !DOMAIN.test(item));
+    if (bad.length > 0) problems.push(`${name} must list domain names separated by commas (like acme.com); not valid: ${bad.join(', ')}`);
+    return items;
+  };
+  const whole = (name: keyof ParsedEnv, fallback: number, max: number) => {
+    const value = values[name];
+    if (value === undefined) return fallback;
+    if (!/^\d{1,6}$/.test(value) || Number(value) < 1 || Number(value) > max) {
+      problems.push(`${name} must be a whole number from 1 to ${max}`);
+      return fallback;
+    }
+    return Number(value);
+  };
+
+  const channelWorkspaces: Record<string, ChannelWorkspace> = {};
+  for (const entry of list(values.INVITE_CHANNEL_WORKSPACES)) {
+    const match = /^([CG][A-Z0-9]+)\s*=\s*(kantata|huddle)\s*:\s*([1-9]\d{0,17})$/i.exec(entry);
+    if (!match) {
+      problems.push(`INVITE_CHANNEL_WORKSPACES entries look like C0123=kantata:12345; not valid: ${entry}`);
+      continue;
+    }
+    const [, channel = '', serviceName = '', workspaceId = ''] = match;
+    const service = serviceName.toLowerCase() as ChannelWorkspace['service'];
+    if (!enabled[service]) problems.push(`INVITE_CHANNEL_WORKSPACES binds ${channel} to ${service}, which is not configured`);
+    channelWorkspaces[channel.toUpperCase()] = { service, workspaceId };
+  }
+  const restrict = values.INVITE_RESTRICT_TO_CHANNEL_WORKSPACE?.toLowerCase();
+  if (restrict !== undefined && !['true', 'false', '1', '0', 'yes', 'no'].includes(restrict)) {
+    problems.push('INVITE_RESTRICT_TO_CHANNEL_WORKSPACE must be true or false');
+  }
+  return {
+    allowedUsers: ids('INVITE_ALLOWED_USERS', /^[UW][A-Z0-9]+$/, 'Slack user ids (U…)'),
+    allowedUsergroups: ids('INVITE_ALLOWED_USERGROUPS', /^S[A-Z0-9]+$/, 'Slack user group ids (S…)'),
+    channelWorkspaces,
+    restrictToChannelWorkspace: ['true', '1', 'yes'].includes(restrict ?? ''),
+    internalDomains: domains('INVITE_INTERNAL_DOMAINS'),
+    blockedDomains: domains('INVITE_BLOCKED_DOMAINS'),
+    maxPerRequest: whole('INVITE_MAX_PER_REQUEST', 50, MAX_INVITEES_PER_REQUEST),
+    userBudget: {
+      invitations: whole('INVITE_USER_LIMIT', 30, 100_000),
+      windowMs: whole('INVITE_USER_WINDOW_MINUTES', 10, 10_080) * 60_000,
+    },
+    duplicateWindowMs: whole('INVITE_DUPLICATE_WINDOW_MINUTES', 10, 10_080) * 60_000,
+  };
 }
 
 function parseSlack(values: ParsedEnv, problems: string[]): SlackConfig {

@@ -2,7 +2,7 @@
  * Every text a person can read comes from here, so wording is reviewed in one place.
  * Texts are plain: whoever renders them for Slack escapes them for mrkdwn.
  */
-import type { InvitationOutcome, OutcomeError } from './invitations/outcome.js';
+import type { OutcomeError, ProblemOutcome } from './invitations/outcome.js';
 import type { ServiceName } from './invitations/request.js';
 import { SERVICE_LABELS } from './providers/errors.js';
 
@@ -87,6 +87,12 @@ export const validationText = {
   textHasControlCharacters: (what: 'subject' | 'message') =>
     `The ${what} contains control or invisible formatting characters; remove them and try again.`,
   subjectMultiline: () => 'The subject must fit on one line.',
+  channelRestricted: (service: ServiceName, workspaceId: string) =>
+    `This channel may only invite to ${SERVICE_LABELS[service]} workspace ${workspaceId}.`,
+  blockedDomain: (addresses: readonly string[]) =>
+    `The bot's administrator does not allow invitations to ${list(addresses)}: the domain is blocked.`,
+  mavenNotInternal: (addresses: readonly string[], domains: readonly string[]) =>
+    `Team member (maven) invitations are only for ${list(domains)} addresses. Invite ${list(addresses)} as a client (buyer) instead.`,
 } as const;
 
 function seconds(ms: number): string {
@@ -109,7 +115,7 @@ function httpStatus(error: OutcomeError): string {
 const MAY_HAVE_BEEN_SENT = 'The invitation may or may not have been sent: check the workspace before trying again.';
 
 /** Why one invitation did not go through, in the words a person needs to act on it. */
-export function failureText(service: ServiceName, workspaceId: string, outcome: Exclude<InvitationOutcome, { status: 'invited' }>): string {
+export function failureText(service: ServiceName, workspaceId: string, outcome: ProblemOutcome): string {
   const label = SERVICE_LABELS[service];
   const { error } = outcome;
   switch (error.kind) {
@@ -193,11 +199,12 @@ export const slackText = {
     `${inviterMrkdwn} invited ${count === 1 ? '1 person' : `${count} people`} to ${serviceLabel} workspace ${workspaceMrkdwn}${
       roleLabel ? ` as *${roleLabel}*` : ''
     }`,
-  summaryCounts: (invited: number, failed: number, unknown: number) =>
+  summaryCounts: (invited: number, failed: number, unknown: number, skipped = 0) =>
     [
       invited > 0 ? `:white_check_mark: ${invited} invited` : undefined,
       failed > 0 ? `:x: ${failed} failed` : undefined,
       unknown > 0 ? `:grey_question: ${unknown} not confirmed` : undefined,
+      skipped > 0 ? `:fast_forward: ${skipped} skipped` : undefined,
     ]
       .filter(Boolean)
       .join('   '),
@@ -208,7 +215,21 @@ export const slackText = {
     `${icon} *${fault}*: ${whoMrkdwn}\n${detailMrkdwn}\n_ref ${ref}_`,
   fallbackIntro: (channelMrkdwn: string) =>
     `I could not post in ${channelMrkdwn}, so here is the result of your invitation:`,
-  outcomeStatusIcon: { invited: ':white_check_mark:', failed: ':x:', unknown: ':grey_question:' } as const,
+  outcomeStatusIcon: { invited: ':white_check_mark:', failed: ':x:', unknown: ':grey_question:', skipped: ':fast_forward:' } as const,
+  skippedLine: (whoMrkdwn: string, byMrkdwn: string, atMrkdwn: string) => `${whoMrkdwn}: already invited by ${byMrkdwn} at ${atMrkdwn}`,
+  againHint: () => 'Skipped people were invited to this workspace a few minutes ago. To invite them anyway, add `--again` to the command (or tick “Invite again” in the form).',
+  overBudget: (limit: number, windowMinutes: number, remaining: number, availableAtMrkdwn: string | undefined) =>
+    `:warning: Nothing was sent: you can invite up to ${limit} people every ${windowMinutes} minutes${
+      remaining > 0 ? `, and have ${remaining} left right now` : ''
+    }. ${availableAtMrkdwn ? `Send fewer, or try again at ${availableAtMrkdwn}.` : 'Split the request into smaller ones.'}`,
+  denied: {
+    guest: () => ':no_entry: Guests cannot invite people to workspaces. Nothing was sent.',
+    bot: () => ':no_entry: Bots and apps cannot invite people to workspaces. Nothing was sent.',
+    deleted: () => ':no_entry: This account is deactivated. Nothing was sent.',
+    external: () => ':no_entry: Only members of this organisation can invite people to its workspaces. Nothing was sent.',
+    notAllowed: () => ':no_entry: You are not on the list of people allowed to invite others with this bot. Ask its administrator to add you. Nothing was sent.',
+    lookupFailed: () => ':warning: Could not check with Slack whether you may invite people. Nothing was sent; please try again in a minute.',
+  },
   notificationText: (count: number, serviceLabel: string, workspaceId: string, invited: number) =>
     `${invited} of ${count} invited to ${serviceLabel} workspace ${workspaceId}`,
 } as const;
@@ -256,6 +277,8 @@ export const modalText = {
   subjectHint: 'Kantata OX only. Leave empty for the default subject.',
   messageLabel: 'Personal message',
   messagePlaceholder: 'Added to the invitation e-mail',
+  againLabel: 'Already invited?',
+  againOption: 'Invite again even if invited in the last few minutes',
   atLeastOnePerson: 'Add at least one e-mail address here, or pick colleagues below.',
   notAddresses: (pieces: readonly string[]) => `Not e-mail addresses: ${list(pieces.map((piece) => quoted(piece)))}.`,
   notPeople: (names: readonly string[]) => `Channels, groups and broadcasts cannot be invited: ${list(names)}.`,

@@ -48,6 +48,7 @@ describe('the bot process', () => {
     let kantata: FakeKantata;
     beforeAll(async () => {
       slack = await FakeSlack.start(SLACK_TEST_ENV.SLACK_BOT_TOKEN);
+      slack.addUser({ id: 'U1', email: 'ann@inviter.example', realName: 'Ann Inviter' });
       kantata = await FakeKantata.start({ token: 'kt-process-token' });
     });
     afterAll(async () => {

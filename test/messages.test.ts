@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { InvitationOutcome, OutcomeError } from '../src/invitations/outcome.js';
+import type { OutcomeError, ProblemOutcome } from '../src/invitations/outcome.js';
 import { failureText, quoted } from '../src/messages.js';
 
 const invitee = { email: 'bob@acme.com' };
-const failed = (error: OutcomeError): Exclude<InvitationOutcome, { status: 'invited' }> => ({ status: 'failed', invitee, error });
-const unknown = (error: OutcomeError): Exclude<InvitationOutcome, { status: 'invited' }> => ({ status: 'unknown', invitee, error });
+const failed = (error: OutcomeError): ProblemOutcome => ({ status: 'failed', invitee, error });
+const unknown = (error: OutcomeError): ProblemOutcome => ({ status: 'unknown', invitee, error });
 
 describe('failureText', () => {
   it.each([

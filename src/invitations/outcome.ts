@@ -18,7 +18,11 @@ export type InvitationOutcome =
   /** The service certainly did not act on it. */
   | { readonly status: 'failed'; readonly invitee: Invitee; readonly error: OutcomeError }
   /** The request may have reached the service and been acted on; nobody can tell. Never retried blindly. */
-  | { readonly status: 'unknown'; readonly invitee: Invitee; readonly error: OutcomeError };
+  | { readonly status: 'unknown'; readonly invitee: Invitee; readonly error: OutcomeError }
+  /** Not sent: the same address was invited to the same workspace a short while ago. */
+  | { readonly status: 'skipped'; readonly invitee: Invitee; readonly previous: { readonly userId: string; readonly at: number } };
+
+export type ProblemOutcome = Extract<InvitationOutcome, { status: 'failed' | 'unknown' }>;
 
 export interface InvitationResult {
   readonly request: InvitationRequest;

@@ -35,6 +35,12 @@ export type ValidationResult =
 export interface ValidationContext {
   readonly enabledServices: readonly ServiceName[];
   readonly maxInvitees?: number;
+  /** Kantata `maven` invitations only to these domains (and their subdomains), when any are given. */
+  readonly internalDomains?: readonly string[];
+  /** Never invited, whatever the role. */
+  readonly blockedDomains?: readonly string[];
+  /** Set where the channel may invite only to its own workspace. */
+  readonly requiredWorkspace?: { readonly service: ServiceName; readonly workspaceId: string };
 }
 
 // C0/C1 controls, and the invisible formatting characters used to disguise text: bidi overrides and
@@ -113,6 +119,9 @@ export function validateInvitationDraft(draft: InvitationDraft, context: Validat
   const message = checkText('message', draft.message, LIMITS.maxMessageLength, problem);
   if (service === 'huddle' && subject !== undefined) problem('subject', validationText.subjectNotForHuddle());
 
+  if (problems.length === 0 && service && workspaceId) {
+    problems.push(...policyProblems(service, workspaceId, invitees, role, context));
+  }
   if (problems.length > 0 || !service || !workspaceId) return { ok: false, problems };
   const common = {
     workspaceId,
@@ -125,6 +134,38 @@ export function validateInvitationDraft(draft: InvitationDraft, context: Validat
       ? { ...common, service, role: role as KantataRole, ...(subject !== undefined ? { subject } : {}) }
       : { ...common, service };
   return { ok: true, request };
+}
+
+export function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+}
+
+function inDomains(address: string, domains: readonly string[]): boolean {
+  const domain = domainOf(address);
+  return domains.some((listed) => domain === listed || domain.endsWith(`.${listed}`));
+}
+
+/** The installation's rules, checked once the request itself is sound. */
+function policyProblems(
+  service: ServiceName,
+  workspaceId: string,
+  invitees: readonly Invitee[],
+  role: KantataRole | undefined,
+  context: ValidationContext,
+): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
+  const required = context.requiredWorkspace;
+  if (required && (required.service !== service || required.workspaceId !== workspaceId)) {
+    problems.push({ field: 'workspaceId', message: validationText.channelRestricted(required.service, required.workspaceId) });
+  }
+  const blocked = invitees.filter((invitee) => inDomains(invitee.email, context.blockedDomains ?? [])).map((i) => i.email);
+  if (blocked.length > 0) problems.push({ field: 'invitees', message: validationText.blockedDomain(blocked) });
+  const internal = context.internalDomains ?? [];
+  if (service === 'kantata' && role === 'maven' && internal.length > 0) {
+    const outsiders = invitees.filter((invitee) => !inDomains(invitee.email, internal) && !blocked.includes(invitee.email)).map((i) => i.email);
+    if (outsiders.length > 0) problems.push({ field: 'role', message: validationText.mavenNotInternal(outsiders, internal) });
+  }
+  return problems;
 }
 
 type Report = (field: DraftField, message: string, missing?: true) => void;

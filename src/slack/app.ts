@@ -6,7 +6,8 @@ import type { Logger } from '../logger.js';
 import { WorkQueue } from '../work-queue.js';
 import { boltLogger } from './bolt-logger.js';
 import { Delivery, type PostToResponseUrl } from './delivery.js';
-import type { InvitationSender } from './invite-flow.js';
+import { InvitationGuard, MemoryRecentInvitationStore, UserBudget, type InvitationSender, type RecentInvitationStore } from '../invitations/guard.js';
+import { Authorizer } from './authorization.js';
 import { registerListeners } from './listeners/index.js';
 import { StrictHTTPReceiver } from './receiver.js';
 
@@ -18,6 +19,8 @@ export interface AppDeps {
   readonly slackRetries?: number;
   readonly queue?: { readonly concurrency: number; readonly maxPending: number };
   readonly postToResponseUrl?: PostToResponseUrl;
+  /** Where recent invitations are remembered for the duplicate guard; in memory unless given. */
+  readonly recentInvitations?: RecentInvitationStore;
 }
 
 export interface SlackApp {
@@ -72,9 +75,20 @@ export function createApp(config: Config, deps: AppDeps): SlackApp {
       });
 
   const queue = new WorkQueue({ concurrency: deps.queue?.concurrency ?? 4, maxPending: deps.queue?.maxPending ?? 100, logger });
+  const { policy } = config;
+  const authorizer = new Authorizer(app.client, policy, logger, deps.now);
+  const guard = new InvitationGuard({
+    invitations: deps.invitations,
+    store: deps.recentInvitations ?? new MemoryRecentInvitationStore(),
+    budget: new UserBudget(policy.userBudget.invitations, policy.userBudget.windowMs),
+    duplicateWindowMs: policy.duplicateWindowMs,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
   registerListeners(app, {
     services: enabledServices(config),
-    invitations: deps.invitations,
+    policy,
+    guard,
+    authorizer,
     delivery: new Delivery(app.client, logger, deps.postToResponseUrl),
     client: app.client,
     logger,
@@ -88,6 +102,12 @@ export function createApp(config: Config, deps: AppDeps): SlackApp {
     app,
     queue,
     async start() {
+      if (authorizer.isOpenToAllMembers) {
+        logger.warn(
+          { event: 'open_to_all_members' },
+          'INVITE_ALLOWED_USERS and INVITE_ALLOWED_USERGROUPS are unset: every full member of the workspace may invite people',
+        );
+      }
       await app.init();
       const started = (await app.start(config.slack.port)) as unknown;
       health = 'ready';

@@ -18,6 +18,8 @@ export interface ParsedInvite {
   readonly workspaceId?: string;
   readonly role?: string;
   readonly message?: string;
+  /** `--again`: invite even those invited to the same workspace a few minutes ago. */
+  readonly again: boolean;
 }
 
 export type ParsedCommand =
@@ -28,6 +30,9 @@ export type ParsedCommand =
 const MENTION_START = '\uE000';
 const MENTION_END = '\uE001';
 const SENTINELS = /[\uE000\uE001]/g;
+
+const AGAIN_FLAG = /(^|\s)(--|—|–)again(?=\s|$)/i;
+const AGAIN_FLAG_ALL = new RegExp(AGAIN_FLAG.source, 'gi');
 
 const OPENING_QUOTES: Readonly<Record<string, string>> = { '"': '"', '“': '”', '„': '“', '«': '»', '”': '”' };
 
@@ -42,13 +47,15 @@ function parseInvite(rawText: string): ParsedInvite {
   const notPeople: string[] = [];
   const mentions: string[] = [];
   const plain = decodeEntities(replaceSlackTokens(rawText.replace(SENTINELS, ''), mentions, notPeople));
-  const { head, message } = splitMessage(plain);
-  const { peopleText, service, workspaceId, role } = splitTarget(head);
+  const { head: headWithFlags, message } = splitMessage(plain);
+  const again = AGAIN_FLAG.test(headWithFlags);
+  const { peopleText, service, workspaceId, role } = splitTarget(headWithFlags.replace(AGAIN_FLAG_ALL, ' '));
   const { people, unparseable } = parsePeople(peopleText, mentions);
   return {
     people,
     unparseable,
     notPeople,
+    again,
     ...(service !== undefined ? { service } : {}),
     ...(workspaceId !== undefined ? { workspaceId } : {}),
     ...(role !== undefined ? { role } : {}),

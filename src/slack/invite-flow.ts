@@ -1,23 +1,24 @@
 import type { webApi } from '@slack/bolt';
-import type { InvitationResult } from '../invitations/outcome.js';
-import type { InvitationDraft, InvitationRequest, Requester, ServiceName } from '../invitations/request.js';
-import { validateInvitationDraft, type ValidationProblem } from '../invitations/validation.js';
+import { audit } from '../audit.js';
+import type { InvitePolicyConfig } from '../config.js';
+import type { InvitationGuard } from '../invitations/guard.js';
+import type { InvitationDraft, Requester, ServiceName } from '../invitations/request.js';
+import { validateInvitationDraft, type ValidationContext, type ValidationProblem } from '../invitations/validation.js';
 import type { Logger } from '../logger.js';
 import { SERVICE_LABELS, slackText } from '../messages.js';
+import type { Authorizer, Denial } from './authorization.js';
 import type { Delivery, Destination } from './delivery.js';
 import type { ParsedPerson } from './inline-command.js';
-import { escapeMrkdwn } from './mrkdwn.js';
+import { escapeMrkdwn, slackTime } from './mrkdwn.js';
 import { resolveMentions } from './people.js';
-import { renderFailureReplies, renderProblems, renderSummary, workspaceMrkdwn } from './render.js';
-
-export interface InvitationSender {
-  send(request: InvitationRequest): Promise<InvitationResult>;
-}
+import { plainMessage, renderFailureReplies, renderProblems, renderSummary, workspaceMrkdwn, type SlackMessage } from './render.js';
 
 /** What the listeners need, injected by createApp. */
 export interface InviteContext {
   readonly services: readonly ServiceName[];
-  readonly invitations: InvitationSender;
+  readonly policy: InvitePolicyConfig;
+  readonly guard: InvitationGuard;
+  readonly authorizer: Authorizer;
   readonly delivery: Delivery;
   readonly client: webApi.WebClient;
   readonly logger: Logger;
@@ -26,11 +27,13 @@ export interface InviteContext {
 /** A request as a listener understood it, before mentions are looked up. */
 export interface PendingInvite {
   readonly ref: string;
+  readonly source: 'command' | 'modal';
   readonly destination: Destination;
   readonly requester: Requester;
   readonly fields: Omit<InvitationDraft, 'invitees' | 'requestedBy'>;
   readonly addresses: readonly { email: string; fullName?: string }[];
   readonly mentionIds: readonly string[];
+  readonly again: boolean;
 }
 
 export function splitPeople(people: readonly ParsedPerson[]): { addresses: { email: string; fullName?: string }[]; mentionIds: string[] } {
@@ -40,14 +43,42 @@ export function splitPeople(people: readonly ParsedPerson[]): { addresses: { ema
   };
 }
 
+/** The channel's bound workspace, when it has one. */
+export function channelWorkspace(policy: InvitePolicyConfig, channelId: string | undefined) {
+  return channelId ? policy.channelWorkspaces[channelId] : undefined;
+}
+
+/** Fills in the channel's workspace where the request names none. */
+export function withChannelDefaults(
+  fields: PendingInvite['fields'],
+  policy: InvitePolicyConfig,
+  channelId: string | undefined,
+): PendingInvite['fields'] {
+  const bound = channelWorkspace(policy, channelId);
+  if (!bound || fields.workspaceId !== undefined) return fields;
+  if (fields.service !== undefined && fields.service.toLowerCase() !== bound.service) return fields;
+  return { ...fields, service: bound.service, workspaceId: bound.workspaceId };
+}
+
+export function validationContext(context: Pick<InviteContext, 'services' | 'policy'>, channelId: string | undefined): ValidationContext {
+  const bound = channelWorkspace(context.policy, channelId);
+  return {
+    enabledServices: context.services,
+    maxInvitees: context.policy.maxPerRequest,
+    internalDomains: context.policy.internalDomains,
+    blockedDomains: context.policy.blockedDomains,
+    ...(bound && context.policy.restrictToChannelWorkspace ? { requiredWorkspace: bound } : {}),
+  };
+}
+
 /**
  * The check a listener can afford before acking: everything but the mentioned colleagues, who are looked
  * up afterwards (they always come with a name, and their addresses are checked before anything is sent).
  */
-export function precheck(pending: Omit<PendingInvite, 'ref' | 'destination'>, services: readonly ServiceName[]): readonly ValidationProblem[] {
+export function precheck(pending: Omit<PendingInvite, 'ref' | 'destination' | 'source' | 'again'>, context: Pick<InviteContext, 'services' | 'policy'>): readonly ValidationProblem[] {
   const result = validateInvitationDraft(
     { ...pending.fields, invitees: pending.addresses, requestedBy: pending.requester },
-    { enabledServices: services },
+    validationContext(context, pending.requester.channelId),
   );
   if (result.ok) return [];
   const hasMentions = pending.mentionIds.length > 0;
@@ -58,44 +89,59 @@ export function problemsMrkdwn(problems: readonly ValidationProblem[]): string[]
   return problems.map((problem) => escapeMrkdwn(problem.message));
 }
 
-/** The slow half: look up mentions, check the whole request, send it, deliver the outcome. */
+const DENIAL_TEXT: Readonly<Record<Denial, () => string>> = {
+  guest: slackText.denied.guest,
+  bot: slackText.denied.bot,
+  deleted: slackText.denied.deleted,
+  external: slackText.denied.external,
+  not_allowed: slackText.denied.notAllowed,
+  lookup_failed: slackText.denied.lookupFailed,
+};
+
+export function denialMessage(reason: Denial): SlackMessage {
+  return plainMessage(DENIAL_TEXT[reason]());
+}
+
+/** The slow half: look up mentions, check the whole request, send it through the guards, deliver the outcome. */
 export async function runInvite(pending: PendingInvite, context: InviteContext): Promise<void> {
-  const { ref, destination } = pending;
-  const log = { ref, userId: pending.requester.userId, channelId: destination.channelId };
+  const { ref, destination, requester } = pending;
+  const base = { ref, source: pending.source, userId: requester.userId, channelId: destination.channelId, ...(requester.teamId ? { teamId: requester.teamId } : {}) };
   const mentions = await resolveMentions(context.client, pending.mentionIds, context.logger);
   const validated = validateInvitationDraft(
-    { ...pending.fields, invitees: [...pending.addresses, ...mentions.invitees], requestedBy: pending.requester },
-    { enabledServices: context.services },
+    { ...pending.fields, invitees: [...pending.addresses, ...mentions.invitees], requestedBy: requester },
+    validationContext(context, destination.channelId),
   );
   const problems = [...mentions.problems, ...(validated.ok ? [] : problemsMrkdwn(validated.problems))];
   if (problems.length > 0 || !validated.ok) {
-    context.logger.info({ event: 'invitation_refused', ...log, problems: problems.length }, 'request refused after looking up mentions');
+    audit(context.logger, { ...base, decision: 'refused', reason: 'input', addresses: pending.addresses.map((a) => a.email) });
     await context.delivery.tellRequester(destination, renderProblems(problems, ref), ref);
     return;
   }
-  const result = await context.invitations.send(validated.request);
-  context.logger.info(
-    {
-      event: 'invitation_outcome',
-      ...log,
-      service: result.request.service,
-      workspaceId: result.request.workspaceId,
-      outcomes: result.outcomes.map((o) => ({
-        email: o.invitee.email,
-        status: o.status,
-        ...(o.status === 'invited' ? {} : { kind: o.error.kind, httpStatus: o.error.httpStatus }),
-      })),
-      durationMs: result.durationMs,
-    },
-    'invitation finished',
-  );
+  const { request } = validated;
+  const described = {
+    ...base,
+    service: request.service,
+    workspaceId: request.workspaceId,
+    addresses: request.invitees.map((invitee) => invitee.email),
+    ...(request.service === 'kantata' ? { role: request.role } : {}),
+    ...(request.message ? { messageLength: [...request.message].length } : {}),
+  };
+  const sent = await context.guard.send(request, { again: pending.again });
+  if (sent.kind === 'over_budget') {
+    const { budget } = sent;
+    audit(context.logger, { ...described, decision: 'refused', reason: 'over_budget' });
+    const text = slackText.overBudget(budget.limit, Math.round(budget.windowMs / 60_000), budget.remaining, budget.availableAt ? slackTime(budget.availableAt) : undefined);
+    await context.delivery.tellRequester(destination, plainMessage(`${text} (${slackText.reference(ref)})`), ref);
+    return;
+  }
+  const { result } = sent;
+  audit(context.logger, { ...described, decision: 'sent', outcomes: result.outcomes, durationMs: result.durationMs });
   const via = await context.delivery.postOutcome(destination, renderSummary(result, ref), renderFailureReplies(result, ref), ref);
-  context.logger.info({ event: 'outcome_delivered', ...log, via }, 'outcome delivered');
+  context.logger.info({ event: 'outcome_delivered', ref, via }, 'outcome delivered');
 }
 
-export function acceptedText(pending: PendingInvite, services: readonly ServiceName[]): string | undefined {
-  const service = (pending.fields.service?.toLowerCase() ?? (services.length === 1 ? services[0] : undefined)) as ServiceName | undefined;
-  if (!service) return undefined;
+export function acceptedText(pending: PendingInvite, services: readonly ServiceName[]): string {
+  const service = (pending.fields.service?.toLowerCase() ?? services[0] ?? 'kantata') as ServiceName;
   const count = new Set([...pending.addresses.map((a) => a.email.toLowerCase()), ...pending.mentionIds]).size;
   return slackText.accepted(count, SERVICE_LABELS[service], workspaceMrkdwn(service, pending.fields.workspaceId ?? ''));
 }

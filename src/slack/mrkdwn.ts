@@ -19,3 +19,9 @@ export function userMention(userId: string): string {
 export function channelMention(channelId: string): string {
   return /^[CGD][A-Z0-9]+$/.test(channelId) ? `<#${channelId}>` : 'the channel';
 }
+
+/** A time Slack shows in each reader's own time zone; the fallback is UTC. */
+export function slackTime(ms: number): string {
+  const fallback = `${new Date(ms).toISOString().slice(11, 16)} UTC`;
+  return `<!date^${Math.floor(ms / 1000)}^{time}|${fallback}>`;
+}

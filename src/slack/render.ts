@@ -1,8 +1,8 @@
 import type { KnownBlock } from '@slack/types';
-import type { InvitationOutcome, InvitationResult } from '../invitations/outcome.js';
+import type { InvitationOutcome, InvitationResult, ProblemOutcome } from '../invitations/outcome.js';
 import type { ServiceName } from '../invitations/request.js';
 import { failureText, faultLabel, helpText, ROLE_LABELS, SERVICE_LABELS, slackText } from '../messages.js';
-import { escapeMrkdwn, truncate, userMention } from './mrkdwn.js';
+import { escapeMrkdwn, slackTime, truncate, userMention } from './mrkdwn.js';
 
 /** A message as chat.postMessage, chat.postEphemeral and response_url take it. */
 export interface SlackMessage {
@@ -67,6 +67,7 @@ function countByStatus(outcomes: readonly InvitationOutcome[]) {
     invited: outcomes.filter((o) => o.status === 'invited').length,
     failed: outcomes.filter((o) => o.status === 'failed').length,
     unknown: outcomes.filter((o) => o.status === 'unknown').length,
+    skipped: outcomes.filter((o) => o.status === 'skipped').length,
   };
 }
 
@@ -82,10 +83,15 @@ export function renderSummary(result: InvitationResult, ref: string): SlackMessa
     workspaceMrkdwn(request.service, request.workspaceId),
     request.service === 'kantata' ? ROLE_LABELS[request.role] : undefined,
   );
-  const inviteeLines = outcomes.map((outcome) => `${slackText.outcomeStatusIcon[outcome.status]} ${inviteeMrkdwn(outcome.invitee)}`);
+  const inviteeLines = outcomes.map((outcome) => {
+    const who = inviteeMrkdwn(outcome.invitee);
+    const line = outcome.status === 'skipped' ? slackText.skippedLine(who, userMention(outcome.previous.userId), slackTime(outcome.previous.at)) : who;
+    return `${slackText.outcomeStatusIcon[outcome.status]} ${line}`;
+  });
   const notes = [
     ...(request.message ? [slackText.summaryMessageLine([...request.message].length)] : []),
     ...(counts.failed + counts.unknown > 0 ? [slackText.failuresInThread()] : []),
+    ...(counts.skipped > 0 ? [slackText.againHint()] : []),
     slackText.reference(ref),
   ];
   const fixed = 2;
@@ -94,7 +100,7 @@ export function renderSummary(result: InvitationResult, ref: string): SlackMessa
   const shown = listBlocks.length > room ? [...listBlocks.slice(0, room - 1), section(slackText.summaryMoreInvitees(outcomes.length))] : listBlocks;
   return {
     text: slackText.notificationText(outcomes.length, label, request.workspaceId, counts.invited),
-    blocks: [section(`${headline}\n${slackText.summaryCounts(counts.invited, counts.failed, counts.unknown)}`), ...shown, context(notes.join('  ·  '))],
+    blocks: [section(`${headline}\n${slackText.summaryCounts(counts.invited, counts.failed, counts.unknown, counts.skipped)}`), ...shown, context(notes.join('  ·  '))],
   };
 }
 
@@ -103,14 +109,14 @@ export function renderSummary(result: InvitationResult, ref: string): SlackMessa
  * or every Kantata invitee after a 401) share a reply listing them all, instead of flooding the thread.
  */
 export function renderFailureReplies(result: InvitationResult, ref: string): SlackMessage[] {
-  const groups = new Map<string, Exclude<InvitationOutcome, { status: 'invited' }>[]>();
+  const groups = new Map<string, ProblemOutcome[]>();
   for (const outcome of result.outcomes) {
-    if (outcome.status === 'invited') continue;
+    if (outcome.status !== 'failed' && outcome.status !== 'unknown') continue;
     const key = JSON.stringify([outcome.status, outcome.error]);
     groups.set(key, [...(groups.get(key) ?? []), outcome]);
   }
   return [...groups.values()].map((group) => {
-    const [first] = group as [Exclude<InvitationOutcome, { status: 'invited' }>];
+    const [first] = group as [ProblemOutcome];
     const detail = escapeMrkdwn(failureText(result.request.service, result.request.workspaceId, first));
     const who = group.map((outcome) => inviteeMrkdwn(outcome.invitee)).join(', ');
     const text = slackText.threadReply(slackText.outcomeStatusIcon[first.status], who, faultLabel(first.error.kind), detail, ref);

@@ -13,6 +13,10 @@ export interface FakeSlackUser {
   readonly realName?: string;
   readonly isBot?: boolean;
   readonly deleted?: boolean;
+  /** Workspace the account belongs to; T1 (the bot's own) unless given. */
+  readonly teamId?: string;
+  /** Multi-channel guest (`is_restricted`) or single-channel guest (`is_ultra_restricted`). */
+  readonly guest?: 'multi' | 'single';
 }
 
 const JSON_FIELDS = new Set(['blocks', 'view', 'attachments']);
@@ -30,6 +34,8 @@ export class FakeSlack {
   readonly postMessageErrors = new Map<string, string>();
   readonly ephemeralErrors = new Map<string, string>();
   readonly users = new Map<string, FakeSlackUser>();
+  /** User group id → member ids, for usergroups.users.list. */
+  readonly usergroups = new Map<string, string[]>();
   viewsOpenError: string | undefined;
   responseUrlStatus = 200;
   private nextTs = 1_700_000_000;
@@ -114,12 +120,19 @@ export class FakeSlack {
           ok: true,
           user: {
             id: user.id,
+            team_id: user.teamId ?? 'T1',
             deleted: user.deleted ?? false,
+            is_restricted: user.guest !== undefined,
+            is_ultra_restricted: user.guest === 'single',
             is_bot: user.isBot ?? false,
             real_name: user.realName,
             profile: { real_name: user.realName, ...(user.email ? { email: user.email } : {}) },
           },
         };
+      }
+      case 'usergroups.users.list': {
+        const members = this.usergroups.get(String(args.usergroup ?? ''));
+        return members ? { ok: true, users: members } : { ok: false, error: 'no_such_subteam' };
       }
       default:
         return { ok: false, error: 'unknown_method' };

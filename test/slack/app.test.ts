@@ -67,7 +67,7 @@ describe('/invite inline', () => {
     h.slack.addUser({ id: 'U2BOB', email: 'bob@acme.com', realName: 'Bob Smith' });
     await h.command('<@U2BOB|bob> to kantata:12345 as maven');
     await h.settle();
-    expect(h.slack.callsTo('users.info').map((call) => call.args.user)).toEqual(['U2BOB']);
+    expect(h.slack.callsTo('users.info').map((call) => call.args.user)).toEqual(['U1', 'U2BOB']);
     expect(h.kantata?.invitations).toMatchObject([{ email: 'bob@acme.com', fullName: 'Bob Smith', role: 'maven' }]);
   });
 
@@ -173,7 +173,7 @@ describe('partial failure', () => {
     expect(text).toContain('Kantata OX refused the invitation (HTTP 422, code validation): "Email address is already taken".');
     expect(text).toMatch(/_ref R[2-9A-Z]{6}_/);
     const ref = /ref (R[2-9A-Z]{6})/.exec(text)?.[1];
-    expect(h.log.entries().some((entry) => entry.ref === ref && entry.event === 'invitation_outcome')).toBe(true);
+    expect(h.log.entries().some((entry) => entry.ref === ref && entry.event === 'audit' && entry.decision === 'sent')).toBe(true);
     expect(JSON.stringify(summary?.args.blocks)).toContain(':x: 1 failed');
   });
 

@@ -33,6 +33,8 @@ export function sign(body: string, timestamp: number, secret: string = SIGNING_S
 /** The real app over HTTP, with fake Slack, Kantata and Huddle behind it. */
 export async function startHarness(options: HarnessOptions = {}) {
   const slack = await FakeSlack.start(SLACK_TEST_ENV.SLACK_BOT_TOKEN);
+  // The person who types the commands: a full member of the bot's own workspace.
+  slack.addUser({ id: 'U1', email: 'ann@inviter.example', realName: 'Ann Inviter' });
   const kantata = options.kantata === false ? undefined : await FakeKantata.start({ token: KANTATA_TOKEN, ...options.kantata });
   const huddle = options.huddle === false ? undefined : await FakeHuddle.start({ tokens: [HUDDLE_TOKEN], ...options.huddle });
   const config = parseConfig({

@@ -22,6 +22,7 @@ describe('parseInviteCommand', () => {
       ],
       unparseable: [],
       notPeople: [],
+      again: false,
       service: 'kantata',
       workspaceId: '12345',
       role: 'buyer',
@@ -99,6 +100,7 @@ describe('parseInviteCommand', () => {
       people: [{ kind: 'address', email: 'bob@acme.com', fullName: 'Bob' }],
       unparseable: [],
       notPeople: [],
+      again: false,
       role: 'buyer',
     });
   });
@@ -112,6 +114,19 @@ describe('parseInviteCommand', () => {
       { kind: 'address', email: 'to@acme.com' },
       { kind: 'address', email: 'tom@acme.com' },
     ]);
+  });
+});
+
+describe('--again', () => {
+  it('is a flag before the message, not part of it', () => {
+    expect(invite('bob@acme.com --again to huddle:1 -- see you --again')).toMatchObject({
+      again: true,
+      people: [{ kind: 'address', email: 'bob@acme.com' }],
+      workspaceId: '1',
+      message: 'see you --again',
+    });
+    expect(invite('bob@acme.com to huddle:1 —again').again).toBe(true);
+    expect(invite('bob@acme.com to huddle:1 -- --again').again).toBe(false);
   });
 });
 

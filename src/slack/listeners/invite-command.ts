@@ -1,11 +1,22 @@
 import type { App } from '@slack/bolt';
-import { parseRole } from '../../invitations/validation.js';
+import { audit } from '../../audit.js';
 import { SERVICE_NAMES, type ServiceName } from '../../invitations/request.js';
+import { parseRole } from '../../invitations/validation.js';
 import { slackText } from '../../messages.js';
 import { newReference } from '../../reference.js';
 import type { WorkQueue } from '../../work-queue.js';
 import { formatPeople, parseInviteCommand, type ParsedInvite } from '../inline-command.js';
-import { acceptedText, precheck, problemsMrkdwn, runInvite, splitPeople, type InviteContext, type PendingInvite } from '../invite-flow.js';
+import {
+  acceptedText,
+  denialMessage,
+  precheck,
+  problemsMrkdwn,
+  runInvite,
+  splitPeople,
+  withChannelDefaults,
+  type InviteContext,
+  type PendingInvite,
+} from '../invite-flow.js';
 import { escapeMrkdwn } from '../mrkdwn.js';
 import { plainMessage, renderHelp, renderProblems } from '../render.js';
 import { slackErrorCode } from '../slack-errors.js';
@@ -14,22 +25,23 @@ import { buildInviteModal, type InviteModalMetadata, type InviteModalPrefill } f
 export const INVITE_COMMAND = '/invite';
 
 function knownService(name: string | undefined, services: readonly ServiceName[]): ServiceName | undefined {
-  const lower = name?.toLowerCase();
-  return (SERVICE_NAMES as readonly string[]).includes(lower ?? '') && services.includes(lower as ServiceName) ? (lower as ServiceName) : undefined;
+  const lower = name?.toLowerCase() ?? '';
+  return (SERVICE_NAMES as readonly string[]).includes(lower) && services.includes(lower as ServiceName) ? (lower as ServiceName) : undefined;
 }
 
-function prefillFrom(invite: ParsedInvite, services: readonly ServiceName[]): InviteModalPrefill {
-  const service = knownService(invite.service, services);
-  const role = invite.role ? parseRole(invite.role) : undefined;
-  const peopleText = formatPeople(invite.people);
-  const colleagueIds = invite.people.flatMap((person) => (person.kind === 'mention' ? [person.userId] : []));
+function prefillFrom(pending: PendingInvite, invite: ParsedInvite | undefined, services: readonly ServiceName[]): InviteModalPrefill {
+  const service = knownService(pending.fields.service, services);
+  const role = pending.fields.role ? parseRole(pending.fields.role) : undefined;
+  const peopleText = invite ? formatPeople(invite.people) : '';
+  const workspaceId = pending.fields.workspaceId;
   return {
     ...(service ? { service } : {}),
-    ...(invite.workspaceId && /^\d+$/.test(invite.workspaceId) ? { workspaceId: invite.workspaceId } : {}),
+    ...(workspaceId && /^\d+$/.test(workspaceId) ? { workspaceId } : {}),
     ...(peopleText ? { peopleText } : {}),
-    ...(colleagueIds.length > 0 ? { colleagueIds } : {}),
+    ...(pending.mentionIds.length > 0 ? { colleagueIds: pending.mentionIds } : {}),
     ...(role ? { role } : {}),
-    ...(invite.message ? { message: invite.message } : {}),
+    ...(pending.fields.message ? { message: pending.fields.message } : {}),
+    ...(pending.again ? { again: true } : {}),
   };
 }
 
@@ -42,74 +54,88 @@ function parseProblems(invite: ParsedInvite): string[] {
 }
 
 /**
- * `/invite`. The fast half answers within Slack's 3 seconds: help, input mistakes (only to the person
- * who typed them), the modal when something is missing, or an acknowledgement. The slow half is queued.
+ * `/invite`. The fast half answers within Slack's 3 seconds: help, a refusal for people who may not
+ * invite, input mistakes (only to the person who typed them), the modal when something is missing, or an
+ * acknowledgement. The slow half is queued.
  */
 export function registerInviteCommand(app: App, context: InviteContext & { queue: WorkQueue }): void {
-  const { services, logger, queue } = context;
+  const { services, logger, queue, policy } = context;
 
   app.command(INVITE_COMMAND, async ({ command, ack, client }) => {
     const ref = newReference();
     const parsed = parseInviteCommand(command.text ?? '');
+    if (parsed.kind === 'help') {
+      await ack({ response_type: 'ephemeral', ...renderHelp(services) });
+      return;
+    }
     const metadata: InviteModalMetadata = {
       channelId: command.channel_id,
       userId: command.user_id,
       ...(command.team_id ? { teamId: command.team_id } : {}),
       ...(command.response_url ? { responseUrl: command.response_url } : {}),
     };
-    const log = { ref, userId: command.user_id, channelId: command.channel_id, teamId: command.team_id };
+    const base = { ref, source: 'command' as const, userId: command.user_id, channelId: command.channel_id, ...(command.team_id ? { teamId: command.team_id } : {}) };
 
-    const openModal = async (prefill: InviteModalPrefill, pendingProblems: readonly string[]) => {
+    const decision = await context.authorizer.check(command.user_id);
+    if (!decision.allowed) {
+      audit(logger, { ...base, decision: 'denied', reason: decision.reason });
+      await ack({ response_type: 'ephemeral', ...denialMessage(decision.reason) });
+      return;
+    }
+
+    const invite = parsed.kind === 'invite' ? parsed.invite : undefined;
+    const pending: PendingInvite = {
+      ref,
+      source: 'command',
+      destination: metadata,
+      requester: { userId: command.user_id, channelId: command.channel_id, ...(command.team_id ? { teamId: command.team_id } : {}) },
+      fields: withChannelDefaults(
+        {
+          ...(invite?.service !== undefined ? { service: invite.service } : {}),
+          ...(invite?.workspaceId !== undefined ? { workspaceId: invite.workspaceId } : {}),
+          ...(invite?.role !== undefined ? { role: invite.role } : {}),
+          ...(invite?.message !== undefined ? { message: invite.message } : {}),
+        },
+        policy,
+        command.channel_id,
+      ),
+      ...splitPeople(invite?.people ?? []),
+      again: invite?.again ?? false,
+    };
+
+    const openModal = async (pendingProblems: readonly string[]) => {
       await ack();
       try {
-        await client.views.open({ trigger_id: command.trigger_id, view: buildInviteModal(services, prefill, metadata) });
-        logger.info({ event: 'modal_opened', ...log }, 'invitation form opened');
+        await client.views.open({ trigger_id: command.trigger_id, view: buildInviteModal(services, prefillFrom(pending, invite, services), metadata) });
+        audit(logger, { ...base, decision: 'form_opened' });
       } catch (error) {
-        logger.warn({ event: 'modal_open_failed', ...log, slackError: slackErrorCode(error) }, 'could not open the form');
+        logger.warn({ event: 'modal_open_failed', ref, slackError: slackErrorCode(error) }, 'could not open the form');
         const message = pendingProblems.length > 0 ? renderProblems(pendingProblems, ref) : plainMessage(slackText.modalOpenFailed());
         await context.delivery.tellRequester(metadata, message, ref);
       }
     };
-
-    if (parsed.kind === 'help') {
-      await ack({ response_type: 'ephemeral', ...renderHelp(services) });
-      return;
-    }
-    if (parsed.kind === 'empty') {
-      await openModal({}, []);
+    if (!invite) {
+      await openModal([]);
       return;
     }
 
-    const { invite } = parsed;
-    const pending: PendingInvite = {
-      ref,
-      destination: metadata,
-      requester: { userId: command.user_id, channelId: command.channel_id, ...(command.team_id ? { teamId: command.team_id } : {}) },
-      fields: {
-        ...(invite.service !== undefined ? { service: invite.service } : {}),
-        ...(invite.workspaceId !== undefined ? { workspaceId: invite.workspaceId } : {}),
-        ...(invite.role !== undefined ? { role: invite.role } : {}),
-        ...(invite.message !== undefined ? { message: invite.message } : {}),
-      },
-      ...splitPeople(invite.people),
-    };
-    const problems = precheck(pending, services);
+    const problems = precheck(pending, context);
     const mistakes = [...parseProblems(invite), ...problemsMrkdwn(problems.filter((problem) => !problem.missing))];
     if (mistakes.length > 0) {
-      logger.info({ event: 'invitation_refused', ...log, reason: 'input', problems: mistakes.length + problems.length }, 'input mistakes');
+      audit(logger, { ...base, decision: 'refused', reason: 'input', addresses: pending.addresses.map((a) => a.email) });
       await ack({ response_type: 'ephemeral', ...renderProblems([...mistakes, ...problemsMrkdwn(problems.filter((p) => p.missing))], ref) });
       return;
     }
     if (problems.length > 0) {
-      await openModal(prefillFrom(invite, services), problemsMrkdwn(problems));
-      return;
-    }
-    if (!queue.isAccepting) {
-      await ack({ response_type: 'ephemeral', text: slackText.shuttingDown() });
+      await openModal(problemsMrkdwn(problems));
       return;
     }
     const queued = queue.tryEnqueue(`invite ${ref}`, () => runInvite(pending, context));
-    logger.info({ event: queued ? 'invitation_queued' : 'invitation_rejected_busy', ...log, queueSize: queue.size }, 'inline request');
-    await ack({ response_type: 'ephemeral', text: queued ? (acceptedText(pending, services) ?? '') : slackText.busy(ref) });
+    if (!queued) {
+      audit(logger, { ...base, decision: 'busy', reason: queue.isAccepting ? 'queue_full' : 'shutting_down' });
+      await ack({ response_type: 'ephemeral', text: queue.isAccepting ? slackText.busy(ref) : slackText.shuttingDown() });
+      return;
+    }
+    await ack({ response_type: 'ephemeral', text: acceptedText(pending, services) });
   });
 }

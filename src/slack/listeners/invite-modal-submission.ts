@@ -1,11 +1,12 @@
 import type { App } from '@slack/bolt';
+import { audit } from '../../audit.js';
 import type { ServiceName } from '../../invitations/request.js';
 import { modalText, slackText } from '../../messages.js';
 import { newReference } from '../../reference.js';
 import type { WorkQueue } from '../../work-queue.js';
 import { parsePeopleList } from '../inline-command.js';
+import { denialMessage, precheck, runInvite, splitPeople, type InviteContext, type PendingInvite } from '../invite-flow.js';
 import { truncate } from '../mrkdwn.js';
-import { precheck, runInvite, splitPeople, type InviteContext, type PendingInvite } from '../invite-flow.js';
 import { BLOCK_IDS, decodeMetadata, FIELD_BLOCKS, INVITE_MODAL_CALLBACK_ID, readInviteModal } from '../views/invite-modal.js';
 
 /** Slack shows field errors under the field; keep them short enough to read there. */
@@ -23,15 +24,25 @@ export function registerInviteModalSubmission(app: App, context: InviteContext &
     const userId = body.user.id;
     const metadata = decodeMetadata(view.private_metadata);
     const destination = { channelId: metadata?.channelId ?? userId, userId, ...(metadata?.responseUrl ? { responseUrl: metadata.responseUrl } : {}) };
+    const teamId = body.user.team_id ?? body.team?.id;
+    const base = { ref, source: 'modal' as const, userId, channelId: destination.channelId, ...(teamId ? { teamId } : {}) };
+
+    const decision = await context.authorizer.check(userId);
+    if (!decision.allowed) {
+      audit(logger, { ...base, decision: 'denied', reason: decision.reason });
+      await ack({ response_action: 'errors', errors: { [BLOCK_IDS.people]: denialMessage(decision.reason).text } });
+      return;
+    }
+
     const values = readInviteModal(view.state?.values as Parameters<typeof readInviteModal>[0]);
     const typed = parsePeopleList(values.peopleText);
     const { addresses, mentionIds } = splitPeople(typed.people);
     const service = values.service ?? (services.length === 1 ? services[0] : undefined);
-
     const pending: PendingInvite = {
       ref,
+      source: 'modal',
       destination,
-      requester: { userId, channelId: destination.channelId, ...(body.user.team_id ? { teamId: body.user.team_id } : {}) },
+      requester: { userId, channelId: destination.channelId, ...(teamId ? { teamId } : {}) },
       fields: {
         ...(service ? { service } : {}),
         ...(values.workspaceId ? { workspaceId: values.workspaceId } : {}),
@@ -42,6 +53,7 @@ export function registerInviteModalSubmission(app: App, context: InviteContext &
       },
       addresses,
       mentionIds: [...mentionIds, ...values.colleagueIds],
+      again: values.again,
     };
 
     const errors = new Map<string, string[]>();
@@ -50,13 +62,13 @@ export function registerInviteModalSubmission(app: App, context: InviteContext &
     if (typed.notPeople.length > 0) addError(BLOCK_IDS.people, modalText.notPeople(typed.notPeople));
     const nobody = addresses.length === 0 && pending.mentionIds.length === 0 && typed.unparseable.length === 0;
     if (nobody) addError(BLOCK_IDS.people, modalText.atLeastOnePerson);
-    for (const problem of precheck(pending, services)) {
+    for (const problem of precheck(pending, context)) {
       if (nobody && problem.field === 'invitees') continue;
       addError(FIELD_BLOCKS[problem.field], problem.message);
     }
 
     if (errors.size > 0) {
-      logger.info({ event: 'invitation_refused', ref, userId, reason: 'form', fields: [...errors.keys()] }, 'form has mistakes');
+      audit(logger, { ...base, decision: 'refused', reason: 'input', addresses: addresses.map((a) => a.email) });
       await ack({
         response_action: 'errors',
         errors: Object.fromEntries([...errors].map(([block, messages]) => [block, truncate(messages.join(' '), FIELD_ERROR_LIMIT)])),
@@ -64,11 +76,10 @@ export function registerInviteModalSubmission(app: App, context: InviteContext &
       return;
     }
     if (!queue.tryEnqueue(`invite ${ref}`, () => runInvite(pending, context))) {
-      logger.warn({ event: 'invitation_rejected_busy', ref, userId }, 'queue full');
+      audit(logger, { ...base, decision: 'busy', reason: queue.isAccepting ? 'queue_full' : 'shutting_down' });
       await ack({ response_action: 'errors', errors: { [BLOCK_IDS.people]: queue.isAccepting ? slackText.busy(ref) : slackText.shuttingDown() } });
       return;
     }
-    logger.info({ event: 'invitation_queued', ref, userId, channelId: destination.channelId, source: 'modal' }, 'form submitted');
     await ack();
   });
 }

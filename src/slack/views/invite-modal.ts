@@ -16,6 +16,7 @@ export const BLOCK_IDS = {
   role: 'role',
   subject: 'subject',
   message: 'message',
+  again: 'again',
 } as const;
 
 /** Which block shows the problems of each draft field. */
@@ -36,6 +37,7 @@ export interface InviteModalPrefill {
   readonly role?: 'maven' | 'buyer';
   readonly subject?: string;
   readonly message?: string;
+  readonly again?: boolean;
 }
 
 /** Where the outcome goes and who asked; carried through the modal in `private_metadata`. */
@@ -172,6 +174,14 @@ export function buildInviteModal(
       ...(prefill.message ? { initial: prefill.message } : {}),
     }),
   );
+  const againOption = { text: plain(modalText.againOption), value: 'again' };
+  blocks.push({
+    type: 'input',
+    block_id: BLOCK_IDS.again,
+    optional: true,
+    label: plain(modalText.againLabel),
+    element: { type: 'checkboxes', action_id: BLOCK_IDS.again, options: [againOption], ...(prefill.again ? { initial_options: [againOption] } : {}) },
+  });
   return {
     type: 'modal',
     callback_id: INVITE_MODAL_CALLBACK_ID,
@@ -188,6 +198,7 @@ type StateValues = Record<string, Record<string, {
   value?: string | null;
   selected_option?: { value?: string } | null;
   selected_users?: string[] | null;
+  selected_options?: { value?: string }[] | null;
 }>>;
 
 export interface InviteModalValues {
@@ -198,6 +209,7 @@ export interface InviteModalValues {
   readonly role?: string;
   readonly subject?: string;
   readonly message?: string;
+  readonly again: boolean;
 }
 
 /** Reads `view.state.values`, tolerating any field being absent or null. */
@@ -219,7 +231,9 @@ export function readInviteModal(values: StateValues | undefined): InviteModalVal
     subject: text(BLOCK_IDS.subject),
     message: text(BLOCK_IDS.message),
   };
+  const checked = field(BLOCK_IDS.again)?.selected_options;
   return {
+    again: Array.isArray(checked) && checked.some((option) => option?.value === 'again'),
     peopleText: text(BLOCK_IDS.people) ?? '',
     colleagueIds: Array.isArray(users) ? users.filter((id): id is string => typeof id === 'string') : [],
     ...Object.fromEntries(Object.entries(result).filter(([, value]) => value !== undefined)),

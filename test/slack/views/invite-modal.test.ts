@@ -7,9 +7,9 @@ const blockIds = (view: ReturnType<typeof buildInviteModal>) => view.blocks.map(
 
 describe('buildInviteModal', () => {
   it('shows the service and Kantata-only fields only where they apply', () => {
-    expect(blockIds(buildInviteModal(['kantata', 'huddle'], {}, metadata))).toEqual(['service', 'workspace', 'people', 'colleagues', 'role', 'subject', 'message']);
-    expect(blockIds(buildInviteModal(['kantata'], {}, metadata))).toEqual(['workspace', 'people', 'colleagues', 'role', 'subject', 'message']);
-    expect(blockIds(buildInviteModal(['huddle'], {}, metadata))).toEqual(['workspace', 'people', 'colleagues', 'message']);
+    expect(blockIds(buildInviteModal(['kantata', 'huddle'], {}, metadata))).toEqual(['service', 'workspace', 'people', 'colleagues', 'role', 'subject', 'message', 'again']);
+    expect(blockIds(buildInviteModal(['kantata'], {}, metadata))).toEqual(['workspace', 'people', 'colleagues', 'role', 'subject', 'message', 'again']);
+    expect(blockIds(buildInviteModal(['huddle'], {}, metadata))).toEqual(['workspace', 'people', 'colleagues', 'message', 'again']);
   });
 
   it('labels roles in plain language', () => {
@@ -43,7 +43,7 @@ describe('buildInviteModal', () => {
 
 describe('readInviteModal', () => {
   it('reads values and tolerates missing or null fields', () => {
-    expect(readInviteModal(undefined)).toEqual({ peopleText: '', colleagueIds: [] });
+    expect(readInviteModal(undefined)).toEqual({ again: false, peopleText: '', colleagueIds: [] });
     expect(
       readInviteModal({
         service: { service: { selected_option: { value: 'huddle' } } },
@@ -52,7 +52,8 @@ describe('readInviteModal', () => {
         colleagues: { colleagues: { selected_users: ['U1', 'U2'] } },
         role: { role: { selected_option: null } },
         message: { message: { value: '   ' } },
+        again: { again: { selected_options: [{ value: 'again' }] } },
       }),
-    ).toEqual({ service: 'huddle', workspaceId: ' 89178 ', peopleText: '', colleagueIds: ['U1', 'U2'] });
+    ).toEqual({ again: true, service: 'huddle', workspaceId: ' 89178 ', peopleText: '', colleagueIds: ['U1', 'U2'] });
   });
 });
