@@ -15,7 +15,7 @@ describe('manifest.yml', () => {
 
   it('asks for exactly the bot scopes the app uses', () => {
     const scopes = /bot:\n((?:\s+- .+\n)+)/.exec(manifest)?.[1]?.match(/- (\S+)/g)?.map((line) => line.slice(2));
-    expect(scopes).toEqual(['commands', 'chat:write', 'chat:write.public', 'users:read', 'users:read.email']);
+    expect(scopes).toEqual(['commands', 'chat:write', 'chat:write.public', 'users:read', 'users:read.email', 'usergroups:read']);
   });
 
   it('turns on interactivity and Socket Mode, within Slack’s name limits', () => {

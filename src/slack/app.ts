@@ -8,6 +8,7 @@ import { boltLogger } from './bolt-logger.js';
 import { Delivery, type PostToResponseUrl } from './delivery.js';
 import { InvitationGuard, MemoryRecentInvitationStore, UserBudget, type InvitationSender, type RecentInvitationStore } from '../invitations/guard.js';
 import { Authorizer } from './authorization.js';
+import { INVITE_COMMAND } from './listeners/invite-command.js';
 import { registerListeners } from './listeners/index.js';
 import { StrictHTTPReceiver } from './receiver.js';
 
@@ -66,8 +67,8 @@ export function createApp(config: Config, deps: AppDeps): SlackApp {
     : new App({
         token: config.slack.botToken,
         receiver: new StrictHTTPReceiver(
-          { signingSecret: config.slack.signingSecret ?? '', endpoints: '/slack/events', customRoutes: [healthRoute], logger: bolt },
-          deps.now,
+          { endpoints: '/slack/events', customRoutes: [healthRoute], logger: bolt },
+          { signingSecret: config.slack.signingSecret ?? '', commands: [INVITE_COMMAND], logger, ...(deps.now ? { now: deps.now } : {}) },
         ),
         logger: bolt,
         clientOptions,

@@ -2,6 +2,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedRequest {
+  /** The status the fake answered with, once it has. */
+  status?: number;
   readonly method: string;
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
@@ -69,6 +71,7 @@ export class FakeServer {
               req.socket.destroy();
               return;
             }
+            recorded.status = response.status;
             res.writeHead(response.status, response.headers ?? {});
             res.end(response.body ?? '');
           },
