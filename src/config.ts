@@ -244,9 +244,11 @@ function parsePolicy(values: ParsedEnv, problems: string[], enabled: Record<'kan
     return Number(value);
   };
 
+  const allowedUsers = ids('INVITE_ALLOWED_USERS', /^[UW][A-Z0-9]+$/, 'Slack user ids (U…)');
+  const allowedUsergroups = ids('INVITE_ALLOWED_USERGROUPS', /^S[A-Z0-9]+$/, 'Slack user group ids (S…)');
   const channelWorkspaces: Record<string, ChannelWorkspace> = {};
   for (const entry of list(values.INVITE_CHANNEL_WORKSPACES)) {
-    const match = /^([CG][A-Z0-9]+)\s*=\s*(kantata|huddle)\s*:\s*([1-9]\d{0,17})$/i.exec(entry);
+    const match = /^([CG][A-Z0-9]+)\s*=\s*(kantata|huddle)\s*:\s*([1-9]\d{0,17})$/.exec(entry.replace(/=\s*\w+/, (service) => service.toLowerCase()));
     if (!match) {
       problems.push(`INVITE_CHANNEL_WORKSPACES entries look like C0123=kantata:12345; not valid: ${entry}`);
       continue;
@@ -254,15 +256,15 @@ function parsePolicy(values: ParsedEnv, problems: string[], enabled: Record<'kan
     const [, channel = '', serviceName = '', workspaceId = ''] = match;
     const service = serviceName.toLowerCase() as ChannelWorkspace['service'];
     if (!enabled[service]) problems.push(`INVITE_CHANNEL_WORKSPACES binds ${channel} to ${service}, which is not configured`);
-    channelWorkspaces[channel.toUpperCase()] = { service, workspaceId };
+    channelWorkspaces[channel] = { service, workspaceId };
   }
   const restrict = values.INVITE_RESTRICT_TO_CHANNEL_WORKSPACE?.toLowerCase();
   if (restrict !== undefined && !['true', 'false', '1', '0', 'yes', 'no'].includes(restrict)) {
     problems.push('INVITE_RESTRICT_TO_CHANNEL_WORKSPACE must be true or false');
   }
   return {
-    allowedUsers: ids('INVITE_ALLOWED_USERS', /^[UW][A-Z0-9]+$/, 'Slack user ids (U…)'),
-    allowedUsergroups: ids('INVITE_ALLOWED_USERGROUPS', /^S[A-Z0-9]+$/, 'Slack user group ids (S…)'),
+    allowedUsers,
+    allowedUsergroups,
     channelWorkspaces,
     restrictToChannelWorkspace: ['true', '1', 'yes'].includes(restrict ?? ''),
     internalDomains: domains('INVITE_INTERNAL_DOMAINS'),

@@ -122,3 +122,68 @@ describe('parseConfig', () => {
     expect(secretValues(config)).toEqual([SLACK_TEST_ENV.SLACK_BOT_TOKEN, SLACK_TEST_ENV.SLACK_SIGNING_SECRET, 'kt-1234', 'pw-5678', Buffer.from('bob:pw-5678').toString('base64')]);
   });
 });
+
+describe('guard-rail settings', () => {
+  const base = { ...SLACK_TEST_ENV, KANTATA_API_TOKEN: 'kt-1', HUDDLE_API_TOKEN: 'ht-1' };
+
+  it('have safe defaults', () => {
+    expect(parseConfig(base).policy).toEqual({
+      allowedUsers: [],
+      allowedUsergroups: [],
+      channelWorkspaces: {},
+      restrictToChannelWorkspace: false,
+      internalDomains: [],
+      blockedDomains: [],
+      maxPerRequest: 50,
+      userBudget: { invitations: 30, windowMs: 600_000 },
+      duplicateWindowMs: 600_000,
+    });
+  });
+
+  it('read lists, channel bindings and limits', () => {
+    const policy = parseConfig({
+      ...base,
+      INVITE_ALLOWED_USERS: 'U1, W2',
+      INVITE_ALLOWED_USERGROUPS: 'S1',
+      INVITE_CHANNEL_WORKSPACES: 'C0123=kantata:12345, G0456=Huddle:89178',
+      INVITE_RESTRICT_TO_CHANNEL_WORKSPACE: 'yes',
+      INVITE_INTERNAL_DOMAINS: 'Acme.com,@acme.co.uk',
+      INVITE_BLOCKED_DOMAINS: 'rival.com',
+      INVITE_MAX_PER_REQUEST: '500',
+      INVITE_USER_LIMIT: '100',
+      INVITE_USER_WINDOW_MINUTES: '60',
+      INVITE_DUPLICATE_WINDOW_MINUTES: '5',
+    }).policy;
+    expect(policy).toEqual({
+      allowedUsers: ['U1', 'W2'],
+      allowedUsergroups: ['S1'],
+      channelWorkspaces: { C0123: { service: 'kantata', workspaceId: '12345' }, G0456: { service: 'huddle', workspaceId: '89178' } },
+      restrictToChannelWorkspace: true,
+      internalDomains: ['acme.com', 'acme.co.uk'],
+      blockedDomains: ['rival.com'],
+      maxPerRequest: 500,
+      userBudget: { invitations: 100, windowMs: 3_600_000 },
+      duplicateWindowMs: 300_000,
+    });
+  });
+
+  it('name every malformed setting', () => {
+    expect(
+      problemsOf({
+        KANTATA_API_TOKEN: 'kt-1',
+        INVITE_ALLOWED_USERS: 'bob',
+        INVITE_CHANNEL_WORKSPACES: 'general=kantata:1,C1=huddle:2',
+        INVITE_INTERNAL_DOMAINS: 'not a domain',
+        INVITE_MAX_PER_REQUEST: '0',
+        INVITE_RESTRICT_TO_CHANNEL_WORKSPACE: 'maybe',
+      }),
+    ).toEqual([
+      'INVITE_ALLOWED_USERS must list Slack user ids (U…) separated by commas; not valid: bob',
+      'INVITE_CHANNEL_WORKSPACES entries look like C0123=kantata:12345; not valid: general=kantata:1',
+      'INVITE_CHANNEL_WORKSPACES binds C1 to huddle, which is not configured',
+      'INVITE_RESTRICT_TO_CHANNEL_WORKSPACE must be true or false',
+      'INVITE_INTERNAL_DOMAINS must list domain names separated by commas (like acme.com); not valid: not a domain',
+      'INVITE_MAX_PER_REQUEST must be a whole number from 1 to 1000',
+    ]);
+  });
+});
