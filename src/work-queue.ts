@@ -57,8 +57,9 @@ export class WorkQueue {
       const next = this.pending.shift();
       if (!next) break;
       this.running += 1;
-      void next
-        .job()
+      // Start on the next turn of the event loop, so the ack that queued this job is written first.
+      void new Promise<void>((resolve) => setImmediate(resolve))
+        .then(() => next.job())
         .catch((error: unknown) => {
           this.options.logger.error(
             { event: 'job_crashed', job: next.name, error: error instanceof Error ? error.stack : String(error) },

@@ -18,6 +18,8 @@ describe('WorkQueue', () => {
     expect(queue.tryEnqueue('a', async () => { ran.push('a'); await first.promise; })).toBe(true);
     expect(queue.tryEnqueue('b', async () => { ran.push('b'); })).toBe(true);
     expect(queue.tryEnqueue('c', async () => { ran.push('c'); })).toBe(false);
+    expect(ran).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
     expect(ran).toEqual(['a']);
     first.resolve();
     expect(await queue.drain(1_000)).toBe(true);

@@ -14,20 +14,27 @@ export const DEFAULT_PACER_OPTIONS: Omit<AdaptivePacerOptions, 'clock'> = {
   initialRatePerSecond: 10,
   minRatePerSecond: 0.2,
   maxRatePerSecond: 200,
-  maxInFlight: 4,
+  maxInFlight: 8,
   idleResetMs: 60_000,
 };
 
-/** Growth per success once the limit has been met: +0.2 req/s per success is about +20% per second at any rate. */
-const ADDITIVE_INCREASE = 0.2;
-const SLOW_START_GROWTH = 1.1;
-const CUT_TO_OBSERVED = 0.9;
+const SLOW_START_GROWTH = 1.25;
+/** After a 429: resume at this share of the throughput that succeeded in the last second. */
+const CUT_TO_OBSERVED = 0.95;
+/** Climb back quickly to this share of the last known limit... */
+const PLATEAU = 0.98;
+const RECOVERY_STEP = 0.2;
+/** ...then probe above it by 0.01 req/s per success (1% a second at any rate), doubling every quiet 5 s. */
+const PROBE_STEP = 0.01;
+const PROBE_DOUBLING_MS = 5_000;
 const WINDOW_MS = 1000;
 
 /**
- * Paces requests to a service whose rate limit is unpublished (Kantata OX): starts moderate, grows until the
- * first 429, then holds just under the throughput that actually succeeded and probes upwards again slowly.
- * A 429 costs one slot and the invitee is re-queued by the retry loop, so nobody is lost or sent twice.
+ * Paces requests to a service whose rate limit is unpublished (Kantata OX), in the manner of TCP's
+ * congestion control: grows quickly until the first 429; then resumes just under the throughput that
+ * actually succeeded in the last second, climbs back to just under that known limit, and probes above it
+ * slowly (faster the longer no 429 comes, in case the limit was raised). A 429 costs one slot and the
+ * invitee is re-queued by the retry loop, so nobody is lost or sent twice.
  */
 export class AdaptivePacer implements Pacer {
   private ratePerSecond: number;
@@ -35,6 +42,8 @@ export class AdaptivePacer implements Pacer {
   private nextStartAt = 0;
   private pausedUntil = 0;
   private lastCutAt = Number.NEGATIVE_INFINITY;
+  /** The throughput that met the last 429: the best estimate of the limit. */
+  private knownLimit = Number.POSITIVE_INFINITY;
   private lastActivityAt = Number.NEGATIVE_INFINITY;
   private firstActivityAt = Number.NEGATIVE_INFINITY;
   private recentSuccesses: number[] = [];
@@ -70,8 +79,7 @@ export class AdaptivePacer implements Pacer {
     const now = this.options.clock.now();
     this.recentSuccesses.push(now);
     this.trimWindow(now);
-    const grown = this.slowStart ? this.ratePerSecond * SLOW_START_GROWTH : this.ratePerSecond + ADDITIVE_INCREASE;
-    this.ratePerSecond = Math.min(this.options.maxRatePerSecond, grown);
+    this.ratePerSecond = Math.min(this.options.maxRatePerSecond, this.grown(now));
   }
 
   onThrottled(retryAfterMs?: number): void {
@@ -82,10 +90,19 @@ export class AdaptivePacer implements Pacer {
     this.lastCutAt = now;
     this.slowStart = false;
     this.trimWindow(now);
-    const observedRate = now - this.firstActivityAt >= WINDOW_MS ? (this.recentSuccesses.length * 1000) / WINDOW_MS : 0;
-    const target = observedRate > 0 ? Math.min(this.ratePerSecond, observedRate) * CUT_TO_OBSERVED : this.ratePerSecond / 2;
-    this.ratePerSecond = Math.max(this.options.minRatePerSecond, target);
+    // With a sliding-window limit, the successes of the last second are the limit itself.
+    const observedRate = (this.recentSuccesses.length * 1000) / WINDOW_MS;
+    this.knownLimit = observedRate > 0 ? Math.min(this.ratePerSecond, observedRate) : this.ratePerSecond / 2;
+    this.ratePerSecond = Math.max(this.options.minRatePerSecond, this.knownLimit * CUT_TO_OBSERVED);
     this.nextStartAt = Math.max(this.nextStartAt, now + 1000 / this.ratePerSecond);
+  }
+
+  private grown(now: number): number {
+    if (this.slowStart) return this.ratePerSecond * SLOW_START_GROWTH;
+    const plateau = this.knownLimit * PLATEAU;
+    if (this.ratePerSecond < plateau) return this.ratePerSecond + (plateau - this.ratePerSecond) * RECOVERY_STEP + PROBE_STEP;
+    const quietPeriods = Math.min(6, Math.floor((now - this.lastCutAt) / PROBE_DOUBLING_MS));
+    return this.ratePerSecond + PROBE_STEP * 2 ** quietPeriods;
   }
 
   private forgetIfIdle(now: number): void {
@@ -95,6 +112,7 @@ export class AdaptivePacer implements Pacer {
     this.lastActivityAt = now;
     this.ratePerSecond = Math.max(this.ratePerSecond, this.options.initialRatePerSecond);
     this.slowStart = true;
+    this.knownLimit = Number.POSITIVE_INFINITY;
     this.recentSuccesses = [];
   }
 

@@ -46,8 +46,10 @@ export function decideRetry(
   if (!(error instanceof ProviderError) || !error.retryable || error.mayHaveBeenProcessed) {
     return { retry: false, reason: 'not_retryable' };
   }
-  if (attempt >= policy.maxAttempts) return { retry: false, reason: 'attempts_exhausted' };
-  const delayMs = error.retryAfterMs ?? (paced && error.kind === 'rate_limited' ? 0 : backoffDelay(attempt, policy, random));
+  // Under a pacer a 429 is the cost of finding an unpublished limit, not a sign of trouble: only time bounds it.
+  const probing = paced && error.kind === 'rate_limited';
+  if (!probing && attempt >= policy.maxAttempts) return { retry: false, reason: 'attempts_exhausted' };
+  const delayMs = error.retryAfterMs ?? (probing ? 0 : backoffDelay(attempt, policy, random));
   if (elapsedMs + delayMs > policy.maxTotalMs) return { retry: false, reason: 'time_exhausted' };
   return { retry: true, delayMs };
 }

@@ -5,6 +5,7 @@ import { enabledServices, type Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { WorkQueue } from '../work-queue.js';
 import { boltLogger } from './bolt-logger.js';
+import { lightFetch } from './light-fetch.js';
 import { Delivery, type PostToResponseUrl } from './delivery.js';
 import { InvitationGuard, MemoryRecentInvitationStore, UserBudget, type InvitationSender, type RecentInvitationStore } from '../invitations/guard.js';
 import { Authorizer } from './authorization.js';
@@ -52,6 +53,7 @@ export function createApp(config: Config, deps: AppDeps): SlackApp {
   const clientOptions = {
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     retryConfig: { retries: deps.slackRetries ?? 3, factor: 2, minTimeout: 500, maxTimeout: 5_000 },
+    fetch: lightFetch,
   };
   const app = socketMode
     ? new App({
@@ -62,6 +64,7 @@ export function createApp(config: Config, deps: AppDeps): SlackApp {
         installerOptions: { port: config.slack.port },
         logger: bolt,
         clientOptions,
+        convoStore: false,
         deferInitialization: true,
       })
     : new App({
@@ -72,6 +75,7 @@ export function createApp(config: Config, deps: AppDeps): SlackApp {
         ),
         logger: bolt,
         clientOptions,
+        convoStore: false,
         deferInitialization: true,
       });
 

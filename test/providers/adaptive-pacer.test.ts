@@ -52,13 +52,33 @@ describe('AdaptivePacer', () => {
       clock.advance(100);
       subject.onSuccess();
     }
-    expect(subject.currentRatePerSecond).toBeCloseTo(10 * 1.1 ** 10, 5);
+    expect(subject.currentRatePerSecond).toBeCloseTo(10 * 1.25 ** 10, 5);
     clock.advance(1);
     subject.onThrottled();
-    // 10 successes in the last second: hold 90% of that.
-    expect(subject.currentRatePerSecond).toBeCloseTo(9, 5);
+    // 10 successes in the last second: that is the limit; resume at 95% of it.
+    expect(subject.currentRatePerSecond).toBeCloseTo(9.5, 5);
+    // Climb back towards 98% of the limit quickly...
     subject.onSuccess();
-    expect(subject.currentRatePerSecond).toBeCloseTo(9.2, 5);
+    expect(subject.currentRatePerSecond).toBeCloseTo(9.5 + (9.8 - 9.5) * 0.2 + 0.01, 5);
+    for (let i = 0; i < 40; i += 1) subject.onSuccess();
+    expect(subject.currentRatePerSecond).toBeGreaterThan(9.8);
+    expect(subject.currentRatePerSecond).toBeLessThan(10.3);
+  });
+
+  it('probes above the known limit faster the longer no 429 comes', () => {
+    const clock = new ManualClock();
+    const subject = pacer(clock);
+    void subject.acquire();
+    clock.advance(1001);
+    subject.onThrottled();
+    for (let i = 0; i < 100; i += 1) subject.onSuccess();
+    const afterQuickClimb = subject.currentRatePerSecond;
+    subject.onSuccess();
+    expect(subject.currentRatePerSecond - afterQuickClimb).toBeCloseTo(0.01, 5);
+    clock.advance(20_000);
+    const before = subject.currentRatePerSecond;
+    subject.onSuccess();
+    expect(subject.currentRatePerSecond - before).toBeCloseTo(0.01 * 2 ** 4, 5);
   });
 
   it('cuts once for a burst of 429s from requests already in flight', () => {
@@ -68,10 +88,11 @@ describe('AdaptivePacer', () => {
     subject.onThrottled();
     subject.onThrottled();
     subject.onThrottled();
-    expect(subject.currentRatePerSecond).toBe(5);
+    // Nothing succeeded yet to measure the limit by: assume half the current rate, resume at 95% of that.
+    expect(subject.currentRatePerSecond).toBeCloseTo(4.75, 5);
     clock.advance(1001);
     subject.onThrottled();
-    expect(subject.currentRatePerSecond).toBe(2.5);
+    expect(subject.currentRatePerSecond).toBeCloseTo(4.75 / 2 * 0.95, 5);
   });
 
   it('never drops below the floor', () => {

@@ -60,8 +60,12 @@ describe('decideRetry', () => {
     });
   });
 
-  it('leaves a paced 429 without Retry-After to the pacer', () => {
-    expect(decideRetry(new RateLimitError('kantata', { status: 429 }), 1, 0, policy, half, true)).toEqual({ retry: true, delayMs: 0 });
+  it('leaves a paced 429 without Retry-After to the pacer, bounded by time rather than attempts', () => {
+    const throttled = new RateLimitError('kantata', { status: 429 });
+    expect(decideRetry(throttled, 1, 0, policy, half, true)).toEqual({ retry: true, delayMs: 0 });
+    expect(decideRetry(throttled, 40, 9_000, policy, half, true)).toEqual({ retry: true, delayMs: 0 });
+    expect(decideRetry(throttled, 40, 10_001, policy, half, true)).toEqual({ retry: false, reason: 'time_exhausted' });
+    expect(decideRetry(new ServiceUnavailableError('kantata', { status: 503 }), 4, 0, policy, half, true)).toEqual({ retry: false, reason: 'attempts_exhausted' });
   });
 });
 

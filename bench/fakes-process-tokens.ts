@@ -1,0 +1,2 @@
+export const KANTATA_TOKEN = 'kt-bench-token';
+export const HUDDLE_TOKEN = 'ht-bench-token';

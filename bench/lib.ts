@@ -1,0 +1,153 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool } from 'undici';
+
+export const SIGNING_SECRET = 'bench-signing-secret';
+export const BOT_TOKEN = 'xoxb-bench-bot-token';
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] as number;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+export const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export interface Child {
+  readonly process: ChildProcess;
+  readonly port: number;
+  readonly startedAt: number;
+  stop(): Promise<void>;
+  rssMb(): number;
+}
+
+/** Starts a Node script as its own process (as the bot runs in production) and waits for /healthz or a port. */
+export async function startProcess(script: string, env: Record<string, string>, port: number, readyPath = '/healthz'): Promise<Child & { readyMs: number }> {
+  const cwd = mkdtempSync(join(tmpdir(), 'invite-bench-'));
+  const startedAt = performance.now();
+  const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : startFlags();
+  const child = spawn(process.execPath, [...nodeArgs, script], { cwd, env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 1 });
+  let readyMs = Number.NaN;
+  for (let tries = 0; tries < 2000; tries += 1) {
+    try {
+      const response = await pool.request({ method: 'GET', path: readyPath });
+      await response.body.text();
+      if (response.statusCode < 500) {
+        readyMs = performance.now() - startedAt;
+        break;
+      }
+    } catch {
+      // not listening yet
+    }
+    if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}`);
+    await sleep(5);
+  }
+  await pool.close();
+  if (Number.isNaN(readyMs)) throw new Error(`${script} did not become ready`);
+  return {
+    process: child,
+    port,
+    startedAt,
+    readyMs,
+    async stop() {
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(10_000)]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+    rssMb() {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+      return kb / 1024;
+    },
+  };
+}
+
+/** The Node flags `npm start` runs the bot with, so the benchmark measures the bot as it runs. */
+export function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
+  return pkg.scripts.start.split(/\s+/).filter((token) => token.startsWith('--'));
+}
+
+let nonce = 0;
+
+/** A slash command body as Slack sends it, unique every time (so replay protection never trips). */
+export function commandBody(text: string, responseUrl: string): string {
+  nonce += 1;
+  return new URLSearchParams({
+    token: 'x',
+    team_id: 'T1',
+    team_domain: 'acme',
+    channel_id: 'C1',
+    channel_name: 'bench',
+    user_id: 'U1',
+    user_name: 'ann',
+    command: '/invite',
+    text,
+    api_app_id: 'A1',
+    response_url: `${responseUrl}/${nonce}`,
+    trigger_id: `trigger-${process.pid}-${nonce}`,
+  }).toString();
+}
+
+export function signedHeaders(body: string): Record<string, string> {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const signature = `v0=${createHmac('sha256', SIGNING_SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  return { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': timestamp, 'x-slack-signature': signature };
+}
+
+export interface LoadResult {
+  readonly latenciesMs: number[];
+  readonly errors: number;
+  readonly statuses: Record<string, number>;
+}
+
+/** Sends every body at the given concurrency and records each request's time to a full answer. */
+export async function runLoad(port: number, bodies: readonly string[], concurrency: number): Promise<LoadResult> {
+  const pool = new Pool(`http://127.0.0.1:${port}`, { connections: concurrency, pipelining: 1 });
+  const latenciesMs: number[] = [];
+  const statuses: Record<string, number> = {};
+  let errors = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < bodies.length) {
+      const body = bodies[next] as string;
+      next += 1;
+      const started = performance.now();
+      try {
+        const response = await pool.request({ method: 'POST', path: '/slack/events', headers: signedHeaders(body), body });
+        await response.body.text();
+        latenciesMs.push(performance.now() - started);
+        statuses[response.statusCode] = (statuses[response.statusCode] ?? 0) + 1;
+        if (response.statusCode !== 200) errors += 1;
+      } catch {
+        errors += 1;
+        statuses.network = (statuses.network ?? 0) + 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  await pool.close();
+  return { latenciesMs, errors, statuses };
+}
