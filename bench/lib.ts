@@ -119,6 +119,8 @@ export function signedHeaders(body: string): Record<string, string> {
 
 export interface LoadResult {
   readonly latenciesMs: number[];
+  /** The latency of each body, by its index in the input (NaN where the request failed). */
+  readonly byIndex: number[];
   readonly errors: number;
   readonly statuses: Record<string, number>;
 }
@@ -127,18 +129,22 @@ export interface LoadResult {
 export async function runLoad(port: number, bodies: readonly string[], concurrency: number): Promise<LoadResult> {
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections: concurrency, pipelining: 1 });
   const latenciesMs: number[] = [];
+  const byIndex = new Array<number>(bodies.length).fill(Number.NaN);
   const statuses: Record<string, number> = {};
   let errors = 0;
   let next = 0;
   const worker = async () => {
     while (next < bodies.length) {
-      const body = bodies[next] as string;
+      const index = next;
+      const body = bodies[index] as string;
       next += 1;
       const started = performance.now();
       try {
         const response = await pool.request({ method: 'POST', path: '/slack/events', headers: signedHeaders(body), body });
         await response.body.text();
-        latenciesMs.push(performance.now() - started);
+        const elapsed = performance.now() - started;
+        latenciesMs.push(elapsed);
+        byIndex[index] = elapsed;
         statuses[response.statusCode] = (statuses[response.statusCode] ?? 0) + 1;
         if (response.statusCode !== 200) errors += 1;
       } catch {
@@ -149,5 +155,5 @@ export async function runLoad(port: number, bodies: readonly string[], concurren
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   await pool.close();
-  return { latenciesMs, errors, statuses };
+  return { latenciesMs, byIndex, errors, statuses };
 }

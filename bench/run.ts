@@ -69,6 +69,7 @@ function botEnv(fakes: Fakes): Record<string, string> {
   };
 }
 
+const KINDS = ['help', 'inline Kantata', 'inline Huddle', 'modal'] as const;
 let personCounter = 0;
 /** help, inline Kantata, inline Huddle and modal-opening commands in equal parts, each address new. */
 function mixedBodies(count: number, responseUrl: string): string[] {
@@ -96,7 +97,7 @@ async function ackLatency(fakes: Fakes) {
     await runLoad(barePort, mixedBodies(settings.warmup, responseUrl), 10);
     const levels = [];
     for (const concurrency of settings.levels) {
-      const rounds: { bot: ReturnType<typeof stats> & { errors: number; over3s: number }; bare: ReturnType<typeof stats> & { errors: number } }[] = [];
+      const rounds: { bot: ReturnType<typeof stats> & { errors: number; over3s: number }; bare: ReturnType<typeof stats> & { errors: number }; botP99ByKind: number[] }[] = [];
       for (let round_ = 0; round_ < settings.rounds; round_ += 1) {
         const bodies = mixedBodies(settings.requestsPerLevel, responseUrl);
         const botRun = await runLoad(botPort, bodies, concurrency);
@@ -106,6 +107,7 @@ async function ackLatency(fakes: Fakes) {
         rounds.push({
           bot: { ...stats(botRun.latenciesMs), errors: botRun.errors, over3s: botRun.latenciesMs.filter((ms) => ms > 3000).length },
           bare: { ...stats(bareRun.latenciesMs), errors: bareRun.errors },
+          botP99ByKind: KINDS.map((_, kind) => stats(botRun.byIndex.filter((ms, i) => i % KINDS.length === kind && !Number.isNaN(ms))).p99),
         });
       }
       const pick = (side: 'bot' | 'bare', key: 'p50' | 'p95' | 'p99' | 'max') => round(median(rounds.map((r) => r[side][key])));
@@ -116,6 +118,7 @@ async function ackLatency(fakes: Fakes) {
         bot: { p50: pick('bot', 'p50'), p95: pick('bot', 'p95'), p99: pick('bot', 'p99'), max: round(Math.max(...rounds.map((r) => r.bot.max))), errors: rounds.reduce((n, r) => n + r.bot.errors, 0), over3000ms: rounds.reduce((n, r) => n + r.bot.over3s, 0) },
         bare: { p50: pick('bare', 'p50'), p95: pick('bare', 'p95'), p99: pick('bare', 'p99'), max: round(Math.max(...rounds.map((r) => r.bare.max))), errors: rounds.reduce((n, r) => n + r.bare.errors, 0) },
         p99Ratio: round(median(rounds.map((r) => r.bot.p99 / r.bare.p99))),
+        botP99ByKind: Object.fromEntries(KINDS.map((kind, index) => [kind, round(median(rounds.map((r) => r.botP99ByKind[index] as number)))])),
       });
     }
     return levels;
@@ -235,6 +238,9 @@ async function main() {
     console.log(`slack-invite-bot benchmark${quick ? ' (quick smoke run)' : ''}: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}`);
     console.log(
       table('Ack latency (ms): bot vs bare Bolt, medians of rounds', ['conc', 'bot p50', 'p95', 'p99', 'max', 'errors', 'bare p50', 'p95', 'p99', 'max', 'p99 ratio'], ack.map((l) => [l.concurrency, l.bot.p50, l.bot.p95, l.bot.p99, l.bot.max, l.bot.errors, l.bare.p50, l.bare.p95, l.bare.p99, l.bare.max, l.p99Ratio])),
+    );
+    console.log(
+      table('Bot ack p99 by kind of request (ms)', ['conc', ...KINDS], ack.map((l) => [l.concurrency, ...KINDS.map((kind) => l.botP99ByKind[kind] ?? Number.NaN)])),
     );
     console.log(
       table('Fan-out to Kantata under an unknown limit (429 above R, no Retry-After)', ['R/s', 'invitees', 'seconds', 'ideal', 'efficiency', '429s', 'lost', 'duplicated', 'runs'], fan.map((f) => [f.rate, f.invitees, f.seconds, f.idealSeconds, f.efficiency, f.received429, f.worstLost, f.worstDuplicated, f.runs])),
