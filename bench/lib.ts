@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
+import { slackSignature, slashCommandBody } from '../test/fakes/slack-requests.js';
 
 export const SIGNING_SECRET = 'bench-signing-secret';
 export const BOT_TOKEN = 'xoxb-bench-bot-token';
@@ -95,26 +95,16 @@ let nonce = 0;
 /** A slash command body as Slack sends it, unique every time (so replay protection never trips). */
 export function commandBody(text: string, responseUrl: string): string {
   nonce += 1;
-  return new URLSearchParams({
-    token: 'x',
-    team_id: 'T1',
-    team_domain: 'acme',
-    channel_id: 'C1',
-    channel_name: 'bench',
-    user_id: 'U1',
-    user_name: 'ann',
-    command: '/invite',
-    text,
-    api_app_id: 'A1',
-    response_url: `${responseUrl}/${nonce}`,
-    trigger_id: `trigger-${process.pid}-${nonce}`,
-  }).toString();
+  return slashCommandBody(text, { responseUrl: `${responseUrl}/${nonce}`, triggerId: `trigger-${process.pid}-${nonce}` });
 }
 
 export function signedHeaders(body: string): Record<string, string> {
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const signature = `v0=${createHmac('sha256', SIGNING_SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-  return { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': timestamp, 'x-slack-signature': signature };
+  const timestamp = Math.floor(Date.now() / 1000);
+  return {
+    'content-type': 'application/x-www-form-urlencoded',
+    'x-slack-request-timestamp': String(timestamp),
+    'x-slack-signature': slackSignature(body, timestamp, SIGNING_SECRET),
+  };
 }
 
 export interface LoadResult {

@@ -16,20 +16,26 @@ afterEach(async () => {
   await Promise.all(closers.splice(0).map((close) => close()));
 });
 
+/** Fake Kantata and Huddle (client-credentials) and a configuration that uses every kind of secret. */
+async function setup() {
+  const kantata = await FakeKantata.start({ token: KANTATA_TOKEN });
+  const huddle = await FakeHuddle.start({ clients: { bot: CLIENT_SECRET } });
+  closers.push(() => kantata.close(), () => huddle.close());
+  const config = parseConfig({
+    ...SLACK_TEST_ENV,
+    KANTATA_API_TOKEN: KANTATA_TOKEN,
+    KANTATA_API_URL: kantata.apiUrl,
+    HUDDLE_CLIENT_ID: 'bot',
+    HUDDLE_CLIENT_SECRET: CLIENT_SECRET,
+    HUDDLE_TOKEN_URL: huddle.tokenUrl,
+    HUDDLE_API_URL: huddle.apiUrl,
+  });
+  return { kantata, huddle, config };
+}
+
 describe('secrets', () => {
   it('never appear in log lines, error texts or outcome texts, even when a service echoes them', async () => {
-    const kantata = await FakeKantata.start({ token: KANTATA_TOKEN });
-    const huddle = await FakeHuddle.start({ clients: { bot: CLIENT_SECRET } });
-    closers.push(() => kantata.close(), () => huddle.close());
-    const config = parseConfig({
-      ...SLACK_TEST_ENV,
-      KANTATA_API_TOKEN: KANTATA_TOKEN,
-      KANTATA_API_URL: kantata.apiUrl,
-      HUDDLE_CLIENT_ID: 'bot',
-      HUDDLE_CLIENT_SECRET: CLIENT_SECRET,
-      HUDDLE_TOKEN_URL: huddle.tokenUrl,
-      HUDDLE_API_URL: huddle.apiUrl,
-    });
+    const { kantata, huddle, config } = await setup();
     const secrets = secretValues(config);
     expect(secrets).toEqual([SLACK_TEST_ENV.SLACK_BOT_TOKEN, SLACK_TEST_ENV.SLACK_SIGNING_SECRET, KANTATA_TOKEN, CLIENT_SECRET]);
     const log = recordingLogger(secrets);
@@ -70,18 +76,7 @@ describe('secrets', () => {
   });
 
   it('travel only in their own auth header (or, for the client secret, the token grant body)', async () => {
-    const kantata = await FakeKantata.start({ token: KANTATA_TOKEN });
-    const huddle = await FakeHuddle.start({ clients: { bot: CLIENT_SECRET } });
-    closers.push(() => kantata.close(), () => huddle.close());
-    const config = parseConfig({
-      ...SLACK_TEST_ENV,
-      KANTATA_API_TOKEN: KANTATA_TOKEN,
-      KANTATA_API_URL: kantata.apiUrl,
-      HUDDLE_CLIENT_ID: 'bot',
-      HUDDLE_CLIENT_SECRET: CLIENT_SECRET,
-      HUDDLE_TOKEN_URL: huddle.tokenUrl,
-      HUDDLE_API_URL: huddle.apiUrl,
-    });
+    const { kantata, huddle, config } = await setup();
     const engine = createEngine(config, { logger: recordingLogger().logger });
     closers.push(() => engine.close());
     const requestedBy = { userId: 'U1' };

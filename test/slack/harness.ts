@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { request } from 'undici';
 import { parseConfig, secretValues } from '../../src/config.js';
 import { createEngine } from '../../src/engine.js';
@@ -8,6 +7,7 @@ import { FakeHuddle, type FakeHuddleOptions } from '../fakes/fake-huddle.js';
 import { FakeKantata, type FakeKantataOptions } from '../fakes/fake-kantata.js';
 import { FakeSlack } from '../fakes/fake-slack.js';
 import { recordingLogger } from '../fakes/recording-logger.js';
+import { slackSignature, slashCommandBody } from '../fakes/slack-requests.js';
 
 export const KANTATA_TOKEN = 'kt-harness-token-0001';
 export const HUDDLE_TOKEN = 'ht-harness-token-0002';
@@ -27,7 +27,7 @@ export interface SignedResponse {
 }
 
 export function sign(body: string, timestamp: number, secret: string = SIGNING_SECRET): string {
-  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  return slackSignature(body, timestamp, secret);
 }
 
 /** The real app over HTTP, with fake Slack, Kantata and Huddle behind it. */
@@ -83,22 +83,7 @@ export async function startHarness(options: HarnessOptions = {}) {
 
   function commandBody(text: string, overrides: Record<string, string> = {}): string {
     sequence += 1;
-    return new URLSearchParams({
-      token: 'deprecated-verification-token',
-      team_id: 'T1',
-      team_domain: 'acme',
-      channel_id: 'C1',
-      channel_name: 'rollout',
-      user_id: 'U1',
-      user_name: 'ann',
-      command: '/invite',
-      text,
-      api_app_id: 'A1',
-      is_enterprise_install: 'false',
-      response_url: slack.responseUrl(`cmd-${sequence}`),
-      trigger_id: `trigger-${sequence}`,
-      ...overrides,
-    }).toString();
+    return slashCommandBody(text, { responseUrl: slack.responseUrl(`cmd-${sequence}`), triggerId: `trigger-${sequence}` }, overrides);
   }
 
   return {
