@@ -98,8 +98,8 @@ const DENIAL_TEXT: Readonly<Record<Denial, () => string>> = {
   lookup_failed: slackText.denied.lookupFailed,
 };
 
-export function denialMessage(reason: Denial): SlackMessage {
-  return plainMessage(DENIAL_TEXT[reason]());
+export function denialMessage(reason: Denial, ref: string): SlackMessage {
+  return plainMessage(`${DENIAL_TEXT[reason]()} (${slackText.reference(ref)})`);
 }
 
 /** The slow half: look up mentions, check the whole request, send it through the guards, deliver the outcome. */

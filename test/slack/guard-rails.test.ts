@@ -28,9 +28,11 @@ describe('who may invite', () => {
     const response = await h.command('a@acme.com to huddle:89178', { user_id: 'U9' });
     expect(response.json).toMatchObject({ response_type: 'ephemeral' });
     expect(String(response.json?.text)).toContain(text);
+    const ref = /\(ref (R[2-9A-Z]{6})\)/.exec(String(response.json?.text))?.[1];
     await h.settle();
     expect(upstream(h)).toBe(0);
-    expect(audits(h).at(-1)).toMatchObject({ decision: 'denied', userId: 'U9' });
+    expect(audits(h).at(-1)).toMatchObject({ decision: 'denied', userId: 'U9', ref });
+    expect(ref).toBeDefined();
   });
 
   it('refuses the modal submission of someone not allowed', async () => {

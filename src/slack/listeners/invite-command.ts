@@ -79,7 +79,7 @@ export function registerInviteCommand(app: App, context: InviteContext & { queue
     const decision = await context.authorizer.check(command.user_id);
     if (!decision.allowed) {
       audit(logger, { ...base, decision: 'denied', reason: decision.reason });
-      await ack({ response_type: 'ephemeral', ...denialMessage(decision.reason) });
+      await ack({ response_type: 'ephemeral', ...denialMessage(decision.reason, ref) });
       return;
     }
 
@@ -110,7 +110,7 @@ export function registerInviteCommand(app: App, context: InviteContext & { queue
         audit(logger, { ...base, decision: 'form_opened' });
       } catch (error) {
         logger.warn({ event: 'modal_open_failed', ref, slackError: slackErrorCode(error) }, 'could not open the form');
-        const message = pendingProblems.length > 0 ? renderProblems(pendingProblems, ref) : plainMessage(slackText.modalOpenFailed());
+        const message = pendingProblems.length > 0 ? renderProblems(pendingProblems, ref) : plainMessage(`${slackText.modalOpenFailed()} (${slackText.reference(ref)})`);
         await context.delivery.tellRequester(metadata, message, ref);
       }
     };

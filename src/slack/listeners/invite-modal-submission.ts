@@ -30,7 +30,7 @@ export function registerInviteModalSubmission(app: App, context: InviteContext &
     const decision = await context.authorizer.check(userId);
     if (!decision.allowed) {
       audit(logger, { ...base, decision: 'denied', reason: decision.reason });
-      await ack({ response_action: 'errors', errors: { [BLOCK_IDS.people]: denialMessage(decision.reason).text } });
+      await ack({ response_action: 'errors', errors: { [BLOCK_IDS.people]: denialMessage(decision.reason, ref).text } });
       return;
     }
 
