@@ -355,6 +355,18 @@ export function loadConfig(): Config {
   return parseConfig(process.env);
 }
 
+/** For entry points: the configuration, or one line per problem on stderr and exit code 1. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) console.error(`config error: ${problem}`);
+    console.error('See the Configuration section of README.md.');
+    process.exit(1);
+  }
+}
+
 /** Every configured secret value, for scrubbing anything that leaves the process. */
 export function secretValues(config: Config): string[] {
   const secrets: string[] = [config.slack.botToken];

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, secretValues, type Config } from './config.js';
+import { loadConfigOrExit, secretValues } from './config.js';
 import { createEngine } from './engine.js';
 import { createLogger } from './logger.js';
 import { createApp } from './slack/app.js';
@@ -6,19 +6,8 @@ import { createApp } from './slack/app.js';
 /** How long a shutdown waits for invitations already taken on. */
 const DRAIN_MS = 25_000;
 
-function readConfig(): Config {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    for (const problem of error.problems) console.error(`config error: ${problem}`);
-    console.error('See the Configuration section of README.md.');
-    process.exit(1);
-  }
-}
-
 async function main(): Promise<void> {
-  const config = readConfig();
+  const config = loadConfigOrExit();
   const logger = createLogger({ level: config.logLevel, secrets: secretValues(config) });
   const engine = createEngine(config, { logger });
   const slack = createApp(config, { logger, invitations: engine.invitations });

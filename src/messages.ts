@@ -283,3 +283,14 @@ export const modalText = {
   notAddresses: (pieces: readonly string[]) => `Not e-mail addresses: ${list(pieces.map((piece) => quoted(piece)))}.`,
   notPeople: (names: readonly string[]) => `Channels, groups and broadcasts cannot be invited: ${list(names)}.`,
 } as const;
+
+export const doctorText = {
+  notConfigured: () => 'not configured',
+  slackOk: (bot: string, team: string, scopeCount: number) => `bot @${bot} in ${team}; all ${scopeCount} scopes of manifest.yml granted`,
+  slackMissingScopes: (bot: string, team: string, missing: readonly string[]) =>
+    `bot @${bot} in ${team}, but these scopes of manifest.yml are not granted: ${missing.join(', ')}. Reinstall the app.`,
+  slackRejected: (code: string) => `Slack refused SLACK_BOT_TOKEN (${code})`,
+  kantataOk: (name: string | undefined, id: string) => `the token acts as ${name ?? 'user'} (user ${id})`,
+  huddleOk: (count: number, form: string) => `${form} work; the account sees ${count} workspace${count === 1 ? '' : 's'}`,
+  huddleForms: { bearer: 'HUDDLE_API_TOKEN', client_credentials: 'client credentials', basic: 'username and password' } as const,
+} as const;

@@ -43,6 +43,27 @@ describe('the bot process', () => {
     expect(result.stderr + result.stdout).not.toContain('kt-do-not-print');
   });
 
+  it('runs the doctor: one row per part, exit 1 when one fails', async () => {
+    const slack = await FakeSlack.start(SLACK_TEST_ENV.SLACK_BOT_TOKEN);
+    const kantata = await FakeKantata.start({ token: 'kt-right-token' });
+    try {
+      const child = spawn(process.execPath, [join(root, 'dist', 'cli.js'), 'doctor'], {
+        cwd,
+        env: { PATH: process.env.PATH ?? '', ...SLACK_TEST_ENV, SLACK_API_URL: slack.apiUrl, KANTATA_API_TOKEN: 'kt-wrong-token', KANTATA_API_URL: kantata.apiUrl },
+      });
+      const result = await exited(child);
+      expect(result.code).toBe(1);
+      const lines = result.stdout.trim().split('\n');
+      expect(lines[0]).toMatch(/^part\s+status\s+detail$/);
+      expect(lines[1]).toMatch(/^Slack\s+ok\s+bot @invite-bot in Acme/);
+      expect(lines[2]).toMatch(/^Kantata OX\s+failed\s+Kantata OX did not accept the bot's credentials \(HTTP 401\)/);
+      expect(lines[3]).toMatch(/^Huddle\s+skipped\s+not configured$/);
+      expect(result.stdout + result.stderr).not.toContain('kt-wrong-token');
+    } finally {
+      await Promise.all([slack.close(), kantata.close()]);
+    }
+  });
+
   describe('running', () => {
     let slack: FakeSlack;
     let kantata: FakeKantata;

@@ -1,7 +1,8 @@
-import { errorForStatus, errorForUnreadableBody, type ProviderError } from './errors.js';
+import { z } from 'zod';
+import { errorForStatus, errorForUnreadableBody, UnexpectedResponseError, type ProviderError } from './errors.js';
 import type { HuddleCredentials } from './huddle-auth.js';
 import { buildInvitationRequestXml, parseHuddleErrorXml } from './huddle-xml.js';
-import { headerValue, UpstreamHttp, type UpstreamResponse } from './http.js';
+import { headerValue, parseJson, UpstreamHttp, type UpstreamResponse } from './http.js';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, systemClock, withRetries, type Clock, type RetryPolicy } from './retry.js';
 
 export interface HuddleClientOptions {
@@ -44,6 +45,21 @@ export class HuddleClient {
     });
   }
 
+  /** The classic `GET /v1/json/workspaces`: a harmless credentials check that also counts what the account sees. */
+  async listWorkspaces(): Promise<{ id: string; title: string }[]> {
+    const response = await withRetries(
+      async () => {
+        const authorization = await this.options.credentials.authorization();
+        const answer = await this.http.send({ method: 'GET', path: '/v1/json/workspaces', headers: { authorization, accept: 'application/json' } });
+        return checkHuddleResponse(answer, this.clock.now());
+      },
+      { policy: this.options.retryPolicy ?? DEFAULT_RETRY_POLICY, clock: this.clock },
+    );
+    const parsed = workspaceListSchema.safeParse(parseJson(response.body));
+    if (!parsed.success) throw new UnexpectedResponseError('huddle', { status: response.status, upstreamMessage: 'no workspace list in the answer' });
+    return parsed.data.Data.map((workspace) => ({ id: String(workspace.Id), title: workspace.Title }));
+  }
+
   close(): Promise<void> {
     return Promise.all([this.http.close(), this.options.credentials.close()]).then(() => undefined);
   }
@@ -66,6 +82,10 @@ export class HuddleClient {
     return checkHuddleResponse(response, this.clock.now());
   }
 }
+
+const workspaceListSchema = z.object({
+  Data: z.array(z.object({ Id: z.union([z.string(), z.number()]), Title: z.string() })),
+});
 
 /** Returns a 2xx response as it is; turns anything else into the matching ProviderError. */
 export function checkHuddleResponse(response: UpstreamResponse, nowMs: number): UpstreamResponse {

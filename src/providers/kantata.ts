@@ -97,10 +97,38 @@ export class KantataClient {
     return { invitationId: String(created.id) };
   }
 
+  /** `GET /users/me`: who the token acts as; a harmless credentials check. */
+  async whoAmI(): Promise<{ id: string; name?: string }> {
+    const response = await withRetries(
+      async () =>
+        checkKantataResponse(
+          await this.http.send({
+            method: 'GET',
+            path: '/users/me',
+            headers: { authorization: `Bearer ${this.options.apiToken}`, accept: 'application/json' },
+          }),
+          this.clock.now(),
+        ),
+      { policy: this.options.retryPolicy ?? DEFAULT_RETRY_POLICY, clock: this.clock },
+    );
+    const parsed = userResponseSchema.safeParse(parseJson(response.body));
+    const id = parsed.success ? parsed.data.results.find((r) => r.key === 'users')?.id : undefined;
+    if (!parsed.success || id === undefined) {
+      throw new UnexpectedResponseError('kantata', { status: response.status, upstreamMessage: 'no user in the answer' });
+    }
+    const name = parsed.data.users?.[String(id)]?.full_name;
+    return { id: String(id), ...(name ? { name } : {}) };
+  }
+
   close(): Promise<void> {
     return this.http.close();
   }
 }
+
+const userResponseSchema = z.object({
+  results: z.array(z.object({ key: z.string(), id: z.union([z.string(), z.number()]) })),
+  users: z.record(z.string(), z.object({ full_name: z.string().optional() })).optional(),
+});
 
 /** Returns a 2xx response as it is; turns anything else into the matching ProviderError. */
 export function checkKantataResponse(response: UpstreamResponse, nowMs: number): UpstreamResponse {

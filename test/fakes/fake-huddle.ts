@@ -120,6 +120,12 @@ export class FakeHuddle {
 
   private handle(request: RecordedRequest): FakeResponse {
     if (request.path === '/token' && request.method === 'POST') return this.grantToken(request);
+    if (request.method === 'GET' && request.path === '/v1/json/workspaces') {
+      const denied = this.authenticate(request);
+      if (denied) return denied;
+      const data = Object.keys(this.options.workspaces ?? { '89178': true, '4040': false }).map((id) => ({ Id: Number(id), Title: `Workspace ${id}`, StatusValue: 1 }));
+      return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Data: data, Success: true }) };
+    }
     const invite = /^\/v1\/xml\/workspaces\/([^/]+)\/invite$/.exec(request.path);
     if (!invite || request.method !== 'POST') return huddleError(404, 404, 'Not found');
     const denied = this.authenticate(request);

@@ -91,6 +91,9 @@ export class FakeKantata {
     if (bearerToken(request) !== this.options.token) {
       return kantataError(401, 'oauth', 'Invalid OAuth 2 Request');
     }
+    if (request.method === 'GET' && new RegExp(`^${KANTATA_BASE_PATH}/users/me(?:\\.json)?$`).test(request.path)) {
+      return json(200, { count: 1, results: [{ key: 'users', id: '42' }], users: { '42': { id: '42', full_name: 'Connector User' } } });
+    }
     const invite = new RegExp(`^${KANTATA_BASE_PATH}/workspaces/([^/]+)/invite(?:\\.json)?$`).exec(request.path);
     if (!invite || request.method !== 'POST') return kantataError(404, 'system', 'Not found');
     if (this.limiter && !this.limiter.tryTake()) {

@@ -37,6 +37,8 @@ export class FakeSlack {
   /** User group id → member ids, for usergroups.users.list. */
   readonly usergroups = new Map<string, string[]>();
   viewsOpenError: string | undefined;
+  /** Sent as `x-oauth-scopes`, as Slack does on every Web API answer. */
+  grantedScopes = ['commands', 'chat:write', 'chat:write.public', 'users:read', 'users:read.email', 'usergroups:read'];
   responseUrlStatus = 200;
   private nextTs = 1_700_000_000;
 
@@ -81,7 +83,11 @@ export class FakeSlack {
     const args = parseArgs(request);
     const response = this.answer(method, args, request);
     this.calls.push({ method, args, response });
-    return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(response) };
+    return {
+      status: 200,
+      headers: { 'content-type': 'application/json', ...(response.ok ? { 'x-oauth-scopes': this.grantedScopes.join(',') } : {}) },
+      body: JSON.stringify(response),
+    };
   }
 
   private answer(method: string, args: Record<string, unknown>, request: RecordedRequest): Record<string, unknown> {
