@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { errorForStatus, errorForUnreadableBody, UnexpectedResponseError, type ProviderError } from './errors.js';
 import type { HuddleCredentials } from './huddle-auth.js';
 import { buildInvitationRequestXml, parseHuddleErrorXml } from './huddle-xml.js';
-import { headerValue, parseJson, UpstreamHttp, type UpstreamResponse } from './http.js';
+import { headerValue, parseJson, UpstreamHttp, type UpstreamRequest, type UpstreamResponse } from './http.js';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, systemClock, withRetries, type Clock, type RetryPolicy } from './retry.js';
 
 export interface HuddleClientOptions {
@@ -35,26 +35,17 @@ export class HuddleClient {
 
   /** `POST /v1/xml/workspaces/{id}/invite`: every address in one call; Huddle answers 202 Accepted. */
   async inviteToWorkspace(workspaceId: string, addresses: readonly string[], message?: string): Promise<void> {
-    const body = buildInvitationRequestXml(addresses, message);
-    const path = `/v1/xml/workspaces/${encodeURIComponent(workspaceId)}/invite`;
-    await withRetries(() => this.sendAuthorized(path, body), {
-      policy: this.options.retryPolicy ?? DEFAULT_RETRY_POLICY,
-      clock: this.clock,
-      ...(this.options.random ? { random: this.options.random } : {}),
-      ...(this.options.onRetry ? { onRetry: this.options.onRetry } : {}),
+    await this.call({
+      method: 'POST',
+      path: `/v1/xml/workspaces/${encodeURIComponent(workspaceId)}/invite`,
+      headers: { accept: 'application/xml', 'content-type': 'application/xml; charset=utf-8' },
+      body: buildInvitationRequestXml(addresses, message),
     });
   }
 
   /** The classic `GET /v1/json/workspaces`: a harmless credentials check that also counts what the account sees. */
   async listWorkspaces(): Promise<{ id: string; title: string }[]> {
-    const response = await withRetries(
-      async () => {
-        const authorization = await this.options.credentials.authorization();
-        const answer = await this.http.send({ method: 'GET', path: '/v1/json/workspaces', headers: { authorization, accept: 'application/json' } });
-        return checkHuddleResponse(answer, this.clock.now());
-      },
-      { policy: this.options.retryPolicy ?? DEFAULT_RETRY_POLICY, clock: this.clock },
-    );
+    const response = await this.call({ method: 'GET', path: '/v1/json/workspaces', headers: { accept: 'application/json' } });
     const parsed = workspaceListSchema.safeParse(parseJson(response.body));
     if (!parsed.success) throw new UnexpectedResponseError('huddle', { status: response.status, upstreamMessage: 'no workspace list in the answer' });
     return parsed.data.Data.map((workspace) => ({ id: String(workspace.Id), title: workspace.Title }));
@@ -64,16 +55,20 @@ export class HuddleClient {
     return Promise.all([this.http.close(), this.options.credentials.close()]).then(() => undefined);
   }
 
+  /** Every Huddle call: authorized, retried by the shared policy, and checked. */
+  private call(request: UpstreamRequest): Promise<UpstreamResponse> {
+    return withRetries(() => this.sendAuthorized(request), {
+      policy: this.options.retryPolicy ?? DEFAULT_RETRY_POLICY,
+      clock: this.clock,
+      ...(this.options.random ? { random: this.options.random } : {}),
+      ...(this.options.onRetry ? { onRetry: this.options.onRetry } : {}),
+    });
+  }
+
   /** A 401 is answered once with renewed credentials, where the credential kind can be renewed at all. */
-  private async sendAuthorized(path: string, body: string): Promise<UpstreamResponse> {
+  private async sendAuthorized(request: UpstreamRequest): Promise<UpstreamResponse> {
     const { credentials } = this.options;
-    const send = async (authorization: string) =>
-      this.http.send({
-        method: 'POST',
-        path,
-        headers: { authorization, accept: 'application/xml', 'content-type': 'application/xml; charset=utf-8' },
-        body,
-      });
+    const send = (authorization: string) => this.http.send({ ...request, headers: { ...request.headers, authorization } });
     const authorization = await credentials.authorization();
     let response = await send(authorization);
     if (response.status === 401 && (await credentials.renewAfterRejection(authorization))) {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { KantataRole } from '../invitations/request.js';
 import { AdaptivePacer, DEFAULT_PACER_OPTIONS } from './adaptive-pacer.js';
 import { errorForStatus, errorForUnreadableBody, UnexpectedResponseError, type ProviderError } from './errors.js';
-import { headerValue, parseJson, UpstreamHttp, type UpstreamResponse } from './http.js';
+import { headerValue, parseJson, UpstreamHttp, type UpstreamRequest, type UpstreamResponse } from './http.js';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, systemClock, withRetries, type Clock, type Pacer, type RetryPolicy } from './retry.js';
 
 export interface KantataInvitation {
@@ -28,9 +28,12 @@ export interface KantataClientOptions {
   readonly secrets?: readonly string[];
 }
 
-const invitationResponseSchema = z.object({
+/** Kantata answers list what they return in `results`, as `{key, id}` pairs; that list is canonical. */
+const resultsSchema = z.object({
   results: z.array(z.object({ key: z.string(), id: z.union([z.string(), z.number()]) })),
 });
+
+const invitationResponseSchema = resultsSchema;
 
 const errorResponseSchema = z.object({
   errors: z
@@ -66,28 +69,14 @@ export class KantataClient {
         ...(invitation.message !== undefined ? { message: invitation.message } : {}),
       },
     });
-    const response = await withRetries(
-      async () =>
-        checkKantataResponse(
-          await this.http.send({
-            method: 'POST',
-            path: `/workspaces/${encodeURIComponent(workspaceId)}/invite`,
-            headers: {
-              authorization: `Bearer ${this.options.apiToken}`,
-              accept: 'application/json',
-              'content-type': 'application/json',
-            },
-            body,
-          }),
-          this.clock.now(),
-        ),
+    const response = await this.call(
       {
-        policy: this.options.retryPolicy ?? DEFAULT_RETRY_POLICY,
-        clock: this.clock,
-        pacer: this.pacer,
-        ...(this.options.random ? { random: this.options.random } : {}),
-        ...(this.options.onRetry ? { onRetry: this.options.onRetry } : {}),
+        method: 'POST',
+        path: `/workspaces/${encodeURIComponent(workspaceId)}/invite`,
+        headers: { accept: 'application/json', 'content-type': 'application/json' },
+        body,
       },
+      this.pacer,
     );
     const parsed = invitationResponseSchema.safeParse(parseJson(response.body));
     const created = parsed.success ? parsed.data.results.find((r) => r.key === 'workspace_invitations') : undefined;
@@ -99,18 +88,7 @@ export class KantataClient {
 
   /** `GET /users/me`: who the token acts as; a harmless credentials check. */
   async whoAmI(): Promise<{ id: string; name?: string }> {
-    const response = await withRetries(
-      async () =>
-        checkKantataResponse(
-          await this.http.send({
-            method: 'GET',
-            path: '/users/me',
-            headers: { authorization: `Bearer ${this.options.apiToken}`, accept: 'application/json' },
-          }),
-          this.clock.now(),
-        ),
-      { policy: this.options.retryPolicy ?? DEFAULT_RETRY_POLICY, clock: this.clock },
-    );
+    const response = await this.call({ method: 'GET', path: '/users/me', headers: { accept: 'application/json' } });
     const parsed = userResponseSchema.safeParse(parseJson(response.body));
     const id = parsed.success ? parsed.data.results.find((r) => r.key === 'users')?.id : undefined;
     if (!parsed.success || id === undefined) {
@@ -123,10 +101,21 @@ export class KantataClient {
   close(): Promise<void> {
     return this.http.close();
   }
+
+  /** Every Kantata call: the token attached, retried by the shared policy, paced where the endpoint is limited. */
+  private call(request: UpstreamRequest, pacer?: Pacer): Promise<UpstreamResponse> {
+    const authorized = { ...request, headers: { ...request.headers, authorization: `Bearer ${this.options.apiToken}` } };
+    return withRetries(async () => checkKantataResponse(await this.http.send(authorized), this.clock.now()), {
+      policy: this.options.retryPolicy ?? DEFAULT_RETRY_POLICY,
+      clock: this.clock,
+      ...(pacer ? { pacer } : {}),
+      ...(this.options.random ? { random: this.options.random } : {}),
+      ...(this.options.onRetry ? { onRetry: this.options.onRetry } : {}),
+    });
+  }
 }
 
-const userResponseSchema = z.object({
-  results: z.array(z.object({ key: z.string(), id: z.union([z.string(), z.number()]) })),
+const userResponseSchema = resultsSchema.extend({
   users: z.record(z.string(), z.object({ full_name: z.string().optional() })).optional(),
 });
 
