@@ -4,10 +4,21 @@ import { z } from 'zod';
 export const DEFAULT_KANTATA_API_URL = 'https://api.mavenlink.com/api/v1';
 export const DEFAULT_HUDDLE_API_URL = 'https://api.huddle.net';
 export const DEFAULT_HUDDLE_TOKEN_URL = 'https://login.huddle.net/token';
+/** Where people open a Kantata project in a browser: `{webUrl}/workspaces/{id}`. */
+export const DEFAULT_KANTATA_WEB_URL = 'https://app.mavenlink.com';
 
 export interface KantataConfig {
   readonly apiUrl: string;
   readonly apiToken: string;
+  readonly webUrl: string;
+}
+
+/** How the form's workspace menu and inline names are looked up. */
+export interface WorkspaceSearchConfig {
+  /** Longest wait for a service; Slack drops an options answer after 3 s. */
+  readonly timeoutMs: number;
+  /** How long a result is reused for the same person and text. */
+  readonly cacheTtlMs: number;
 }
 
 export type HuddleAuthConfig =
@@ -71,6 +82,7 @@ export interface Config {
   readonly kantata?: KantataConfig;
   readonly huddle?: HuddleConfig;
   readonly upstreamHttp: UpstreamHttpConfig;
+  readonly workspaceSearch: WorkspaceSearchConfig;
   readonly logLevel: LogLevel;
   readonly policy: InvitePolicyConfig;
 }
@@ -118,6 +130,7 @@ const envSchema = z.object({
   PORT: optionalText,
   KANTATA_API_TOKEN: optionalText,
   KANTATA_API_URL: optionalText,
+  KANTATA_WEB_URL: optionalText,
   HUDDLE_API_URL: optionalText,
   HUDDLE_API_TOKEN: optionalText,
   HUDDLE_CLIENT_ID: optionalText,
@@ -128,6 +141,8 @@ const envSchema = z.object({
   UPSTREAM_CONNECT_TIMEOUT_MS: optionalText,
   UPSTREAM_RESPONSE_TIMEOUT_MS: optionalText,
   LOG_LEVEL: optionalText,
+  WORKSPACE_SEARCH_TIMEOUT_MS: optionalText,
+  WORKSPACE_SEARCH_CACHE_SECONDS: optionalText,
   INVITE_ALLOWED_USERS: optionalText,
   INVITE_ALLOWED_USERGROUPS: optionalText,
   INVITE_CHANNEL_WORKSPACES: optionalText,
@@ -166,7 +181,11 @@ export function parseConfig(env: Env): Config {
   const slack = parseSlack(values, problems);
 
   const kantata: KantataConfig | undefined = values.KANTATA_API_TOKEN
-    ? { apiToken: values.KANTATA_API_TOKEN, apiUrl: url('KANTATA_API_URL', DEFAULT_KANTATA_API_URL) }
+    ? {
+        apiToken: values.KANTATA_API_TOKEN,
+        apiUrl: url('KANTATA_API_URL', DEFAULT_KANTATA_API_URL),
+        webUrl: url('KANTATA_WEB_URL', DEFAULT_KANTATA_WEB_URL),
+      }
     : undefined;
   if (!kantata && values.KANTATA_API_URL) {
     problems.push('KANTATA_API_URL is set but KANTATA_API_TOKEN is not: set the token to enable Kantata OX');
@@ -194,6 +213,15 @@ export function parseConfig(env: Env): Config {
     responseTimeoutMs: millis('UPSTREAM_RESPONSE_TIMEOUT_MS', 30_000),
   };
 
+  const workspaceSearch: WorkspaceSearchConfig = {
+    timeoutMs: millis('WORKSPACE_SEARCH_TIMEOUT_MS', 2_000),
+    cacheTtlMs: cacheSeconds(values.WORKSPACE_SEARCH_CACHE_SECONDS, problems) * 1000,
+  };
+  // Slack gives an options request 3 s in all; the rest of the answer needs some of it.
+  if (workspaceSearch.timeoutMs > MAX_WORKSPACE_SEARCH_TIMEOUT_MS) {
+    problems.push(`WORKSPACE_SEARCH_TIMEOUT_MS must be at most ${MAX_WORKSPACE_SEARCH_TIMEOUT_MS}: Slack drops answers after 3 seconds`);
+  }
+
   const policy = parsePolicy(values, problems, {
     kantata: kantata !== undefined,
     huddle: huddle !== undefined,
@@ -206,11 +234,20 @@ export function parseConfig(env: Env): Config {
     ...(kantata ? { kantata } : {}),
     ...(huddle ? { huddle } : {}),
     upstreamHttp,
+    workspaceSearch,
     logLevel: logLevel as LogLevel,
   });
 }
 
 const MAX_INVITEES_PER_REQUEST = 1000;
+const MAX_WORKSPACE_SEARCH_TIMEOUT_MS = 2_500;
+
+function cacheSeconds(value: string | undefined, problems: string[]): number {
+  if (value === undefined) return 60;
+  if (/^\d{1,4}$/.test(value) && Number(value) <= 3600) return Number(value);
+  problems.push('WORKSPACE_SEARCH_CACHE_SECONDS must be a whole number of seconds from 0 to 3600');
+  return 60;
+}
 
 function list(value: string | undefined): string[] {
   return (value ?? '')

@@ -1,11 +1,13 @@
 import { secretValues, type Config } from './config.js';
 import { InvitationService } from './invitations/service.js';
+import { WorkspaceDirectory } from './invitations/workspaces.js';
 import type { Logger } from './logger.js';
-import type { ProviderError } from './providers/errors.js';
+import { ProviderError } from './providers/errors.js';
 import { createHuddleCredentials } from './providers/huddle-auth.js';
 import { HuddleClient } from './providers/huddle.js';
 import { KantataClient } from './providers/kantata.js';
 import type { Clock, RetryPolicy } from './providers/retry.js';
+import { huddleWorkspaces, kantataWorkspaces } from './providers/workspace-sources.js';
 
 export interface EngineOptions {
   readonly logger: Logger;
@@ -17,6 +19,8 @@ export interface Engine {
   readonly invitations: InvitationService;
   readonly kantata?: KantataClient;
   readonly huddle?: HuddleClient;
+  /** Workspaces by name, for the form's menu, inline names and the titles in outcome messages. */
+  readonly workspaces: WorkspaceDirectory;
   close(): Promise<void>;
 }
 
@@ -51,8 +55,29 @@ export function createEngine(config: Config, options: EngineOptions): Engine {
     ...(kantata ? { kantata } : {}),
     ...(huddle ? { huddle } : {}),
   });
+  const clock = options.clock;
+  const now = clock ? () => clock.now() : Date.now;
+  const workspaces = new WorkspaceDirectory({
+    sources: {
+      ...(kantata ? { kantata: kantataWorkspaces(kantata) } : {}),
+      ...(huddle ? { huddle: huddleWorkspaces(huddle, config.workspaceSearch.cacheTtlMs, now) } : {}),
+    },
+    timeoutMs: config.workspaceSearch.timeoutMs,
+    cacheTtlMs: config.workspaceSearch.cacheTtlMs,
+    now,
+    onLookupFailed: (service, error) =>
+      logger.warn(
+        {
+          event: 'workspace_lookup_failed',
+          service,
+          ...(error instanceof ProviderError ? { kind: error.kind, httpStatus: error.status } : { error: String(error) }),
+        },
+        'workspace lookup failed',
+      ),
+  });
   return {
     invitations,
+    workspaces,
     ...(kantata ? { kantata } : {}),
     ...(huddle ? { huddle } : {}),
     close: async () => {

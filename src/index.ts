@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger({ level: config.logLevel, secrets: secretValues(config) });
   const engine = createEngine(config, { logger });
-  const slack = createApp(config, { logger, invitations: engine.invitations });
+  const slack = createApp(config, { logger, invitations: engine.invitations, workspaces: engine.workspaces });
 
   process.on('unhandledRejection', (reason) => {
     logger.error({ event: 'unhandled_rejection', error: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled promise rejection');

@@ -58,7 +58,7 @@ export const validationText = {
     `${quoted(given)} is not a service this bot knows. Use ${available.join(' or ')}.`,
   serviceNotConfigured: (service: ServiceName, available: readonly ServiceName[]) =>
     `${SERVICE_LABELS[service]} is not set up for this bot. Use ${available.join(' or ')}.`,
-  workspaceMissing: () => 'Say which workspace to invite to, by its id (for example kantata:12345).',
+  workspaceMissing: () => 'Say which workspace to invite to, by its name or id (for example kantata:"Acme Rollout" or kantata:12345).',
   workspaceInvalid: (given: string) =>
     `${quoted(given)} is not a workspace id. An id is a number, for example 12345.`,
   noInvitees: () => 'Add at least one e-mail address to invite.',
@@ -166,7 +166,9 @@ export function helpText(services: readonly ServiceName[]): string {
     '`/invite` on its own opens a form. Or write the whole request inline:',
     `\`${USAGE_EXAMPLE}\``,
     '• *People*: `bob@acme.com`, `Bob Smith <bob@acme.com>`, `"Bob Smith" <bob@acme.com>` or a colleague’s @mention, separated by commas or spaces.',
-    `• *Where*: \`to ${kantata ? 'kantata' : 'huddle'}:<workspace id>\`${services.length === 1 ? ' (or just the id)' : ''}.${
+    `• *Where*: \`to ${kantata ? 'kantata' : 'huddle'}:<workspace id>\` or by name, \`to ${kantata ? 'kantata' : 'huddle'}:"Acme Rollout"\`${
+      services.length === 1 ? ' (or just the id or the quoted name)' : ' (a quoted name alone searches every service)'
+    }.${
       kantata && huddle ? ' Services: `kantata`, `huddle`.' : ''
     }`,
     ...(kantata
@@ -230,8 +232,28 @@ export const slackText = {
     notAllowed: () => ':no_entry: You are not on the list of people allowed to invite others with this bot. Ask its administrator to add you. Nothing was sent.',
     lookupFailed: () => ':warning: Could not check with Slack whether you may invite people. Nothing was sent; please try again in a minute.',
   },
-  notificationText: (count: number, serviceLabel: string, workspaceId: string, invited: number) =>
-    `${invited} of ${count} invited to ${serviceLabel} workspace ${workspaceId}`,
+  notificationText: (count: number, serviceLabel: string, workspacePlain: string, invited: number) =>
+    `${invited} of ${count} invited to ${serviceLabel} workspace ${workspacePlain}`,
+  workspaceNotFound: (nameMrkdwn: string, serviceLabels: readonly string[], closestMrkdwn: readonly string[]) =>
+    `No ${serviceLabels.join(' or ')} workspace that the bot can invite people to is called “${nameMrkdwn}”.${
+      closestMrkdwn.length > 0 ? ` Closest names: ${list(closestMrkdwn)}.` : ''
+    }`,
+  workspaceLookupFailed: (nameMrkdwn: string, serviceLabel: string, timedOut: boolean) =>
+    `Could not look up “${nameMrkdwn}” in ${serviceLabel} (${timedOut ? 'it did not answer in time' : 'the search failed'}). Try again, or give the workspace id, like \`to kantata:12345\`.`,
+  workspaceAmbiguous: (nameMrkdwn: string, candidatesMrkdwn: readonly string[]) =>
+    `Several workspaces match “${nameMrkdwn}”: ${list(candidatesMrkdwn)}. Give the id, like \`to kantata:12345\`.`,
+} as const;
+
+/** Texts of the form's workspace menu; option texts are cut to Slack's 75 characters by the view. */
+export const workspaceMenuText = {
+  option: (title: string, id: string) => `${title} (${id})`,
+  byId: (id: string) => `Workspace ${id} (by id)`,
+  unavailable: (serviceLabel: string, timedOut: boolean) =>
+    `⚠ ${serviceLabel} ${timedOut ? 'is slow to answer' : 'search failed'}: type the workspace id`,
+  notAnOption: () => 'Pick a workspace from the list. If the search cannot find it, type its id.',
+  wrongService: (workspaceService: string, chosenService: string) =>
+    `That workspace is in ${workspaceService}, but ${chosenService} is chosen above. Pick another workspace or change the service.`,
+  candidatesHint: (name: string) => `Several workspaces match “${name}”: pick one.`,
 } as const;
 
 /** Whose move it is after a failure, in a few words, so people know whom to ask. */
@@ -263,9 +285,10 @@ export const modalText = {
   submit: 'Invite',
   close: 'Cancel',
   serviceLabel: 'Service',
-  workspaceLabel: 'Workspace id',
-  workspacePlaceholder: 'e.g. 12345',
-  workspaceHint: 'The number in the workspace’s web address.',
+  serviceHint: 'Narrows the workspace search below.',
+  workspaceLabel: 'Workspace',
+  workspacePlaceholder: 'Type part of its name, or its id',
+  workspaceHint: 'Only workspaces the bot may invite people to are listed.',
   peopleLabel: 'People to invite',
   peoplePlaceholder: '"Bob Smith" <bob@acme.com>, ann@acme.com',
   peopleHint: 'E-mail addresses, with names for Kantata OX: "Full Name" <address>. Separate with commas.',

@@ -15,7 +15,7 @@ function problemsOf(env: Record<string, string>): readonly string[] {
 describe('parseConfig', () => {
   it('enables Kantata with the documented default URL when only the token is set', () => {
     const config = parseConfig({ ...SLACK_TEST_ENV, KANTATA_API_TOKEN: 'kt-secret-1' });
-    expect(config.kantata).toEqual({ apiToken: 'kt-secret-1', apiUrl: 'https://api.mavenlink.com/api/v1' });
+    expect(config.kantata).toEqual({ apiToken: 'kt-secret-1', apiUrl: 'https://api.mavenlink.com/api/v1', webUrl: 'https://app.mavenlink.com' });
     expect(config.huddle).toBeUndefined();
     expect(enabledServices(config)).toEqual(['kantata']);
   });

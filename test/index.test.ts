@@ -116,7 +116,7 @@ describe('the bot process', () => {
       child.kill('SIGTERM');
       const result = await done;
       expect(result.code).toBe(0);
-      expect(slack.callsTo('chat.postMessage').map((call) => call.args.text)).toEqual(['1 of 1 invited to Kantata OX workspace 12345']);
+      expect(slack.callsTo('chat.postMessage').map((call) => call.args.text)).toEqual(['1 of 1 invited to Kantata OX workspace Acme Rollout (12345)']);
       expect(result.stdout).toContain('"event":"stopped","drained":true');
       expect(result.stdout).not.toContain('kt-process-token');
       expect(result.stdout).not.toContain(SLACK_TEST_ENV.SLACK_BOT_TOKEN);

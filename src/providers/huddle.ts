@@ -3,6 +3,7 @@ import { errorForStatus, errorForUnreadableBody, UnexpectedResponseError, type P
 import type { HuddleCredentials } from './huddle-auth.js';
 import { buildInvitationRequestXml, parseHuddleErrorXml } from './huddle-xml.js';
 import { headerValue, parseJson, UpstreamHttp, type UpstreamRequest, type UpstreamResponse } from './http.js';
+import { LOOKUP_RETRY_POLICY } from './lookup.js';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, systemClock, withRetries, type Clock, type RetryPolicy } from './retry.js';
 
 export interface HuddleClientOptions {
@@ -16,20 +17,26 @@ export interface HuddleClientOptions {
   readonly onRetry?: (error: ProviderError, attempt: number, delayMs: number) => void;
   /** Configured credentials, scrubbed from anything a response echoes back. */
   readonly secrets?: readonly string[];
+  /** The workspace list: someone is waiting on a form, so it is retried briefly, if at all. */
+  readonly lookupRetryPolicy?: RetryPolicy;
 }
 
 export class HuddleClient {
   private readonly http: UpstreamHttp;
+  /** Lookups have their own connections, so a burst of searches never holds up an invitation. */
+  private readonly lookupHttp: UpstreamHttp;
   private readonly clock: Clock;
 
   constructor(private readonly options: HuddleClientOptions) {
-    this.http = new UpstreamHttp({
-      service: 'huddle',
+    const httpOptions = {
+      service: 'huddle' as const,
       baseUrl: options.apiUrl,
       connectTimeoutMs: options.connectTimeoutMs,
       responseTimeoutMs: options.responseTimeoutMs,
       ...(options.secrets ? { secrets: options.secrets } : {}),
-    });
+    };
+    this.http = new UpstreamHttp(httpOptions);
+    this.lookupHttp = new UpstreamHttp({ ...httpOptions, connections: 2 });
     this.clock = options.clock ?? systemClock;
   }
 
@@ -43,22 +50,23 @@ export class HuddleClient {
     });
   }
 
-  /** The classic `GET /v1/json/workspaces`: a harmless credentials check that also counts what the account sees. */
+  /** The classic `GET /v1/json/workspaces`: every workspace the account can see (also a harmless credentials check). */
   async listWorkspaces(): Promise<{ id: string; title: string }[]> {
-    const response = await this.call({ method: 'GET', path: '/v1/json/workspaces', headers: { accept: 'application/json' } });
+    const response = await this.call({ method: 'GET', path: '/v1/json/workspaces', headers: { accept: 'application/json' } }, this.lookupHttp);
     const parsed = workspaceListSchema.safeParse(parseJson(response.body));
     if (!parsed.success) throw new UnexpectedResponseError('huddle', { status: response.status, upstreamMessage: 'no workspace list in the answer' });
     return parsed.data.Data.map((workspace) => ({ id: String(workspace.Id), title: workspace.Title }));
   }
 
   close(): Promise<void> {
-    return Promise.all([this.http.close(), this.options.credentials.close()]).then(() => undefined);
+    return Promise.all([this.http.close(), this.lookupHttp.close(), this.options.credentials.close()]).then(() => undefined);
   }
 
   /** Every Huddle call: authorized, retried by the shared policy, and checked. */
-  private call(request: UpstreamRequest): Promise<UpstreamResponse> {
-    return withRetries(() => this.sendAuthorized(request), {
-      policy: this.options.retryPolicy ?? DEFAULT_RETRY_POLICY,
+  private call(request: UpstreamRequest, http: UpstreamHttp = this.http): Promise<UpstreamResponse> {
+    const lookup = http === this.lookupHttp;
+    return withRetries(() => this.sendAuthorized(request, http), {
+      policy: lookup ? (this.options.lookupRetryPolicy ?? LOOKUP_RETRY_POLICY) : (this.options.retryPolicy ?? DEFAULT_RETRY_POLICY),
       clock: this.clock,
       ...(this.options.random ? { random: this.options.random } : {}),
       ...(this.options.onRetry ? { onRetry: this.options.onRetry } : {}),
@@ -66,9 +74,9 @@ export class HuddleClient {
   }
 
   /** A 401 is answered once with renewed credentials, where the credential kind can be renewed at all. */
-  private async sendAuthorized(request: UpstreamRequest): Promise<UpstreamResponse> {
+  private async sendAuthorized(request: UpstreamRequest, http: UpstreamHttp): Promise<UpstreamResponse> {
     const { credentials } = this.options;
-    const send = (authorization: string) => this.http.send({ ...request, headers: { ...request.headers, authorization } });
+    const send = (authorization: string) => http.send({ ...request, headers: { ...request.headers, authorization } });
     const authorization = await credentials.authorization();
     let response = await send(authorization);
     if (response.status === 401 && (await credentials.renewAfterRejection(authorization))) {

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { KantataRole } from '../invitations/request.js';
 import { AdaptivePacer, DEFAULT_PACER_OPTIONS } from './adaptive-pacer.js';
-import { errorForStatus, errorForUnreadableBody, UnexpectedResponseError, type ProviderError } from './errors.js';
+import { errorForStatus, errorForUnreadableBody, ProviderError, UnexpectedResponseError } from './errors.js';
 import { headerValue, parseJson, UpstreamHttp, type UpstreamRequest, type UpstreamResponse } from './http.js';
+import { LOOKUP_RETRY_POLICY } from './lookup.js';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, systemClock, withRetries, type Clock, type Pacer, type RetryPolicy } from './retry.js';
 
 export interface KantataInvitation {
@@ -26,7 +27,22 @@ export interface KantataClientOptions {
   readonly onRetry?: (error: ProviderError, attempt: number, delayMs: number) => void;
   /** Configured credentials, scrubbed from anything a response echoes back. */
   readonly secrets?: readonly string[];
+  /** Workspace lookups: someone is waiting on a form, so they are retried briefly, if at all. */
+  readonly lookupRetryPolicy?: RetryPolicy;
 }
+
+/** A project as `GET /workspaces` describes it. */
+export interface KantataWorkspace {
+  readonly id: string;
+  readonly title: string;
+  /** Whether the token's user may invite people to it. */
+  readonly canInvite: boolean;
+  readonly archived: boolean;
+}
+
+/** `GET /workspaces` returns at most this many per page. */
+export const KANTATA_MAX_PER_PAGE = 200;
+
 
 /** Kantata answers list what they return in `results`, as `{key, id}` pairs; that list is canonical. */
 const resultsSchema = z.object({
@@ -43,17 +59,21 @@ const errorResponseSchema = z.object({
 
 export class KantataClient {
   private readonly http: UpstreamHttp;
+  /** Lookups have their own connections, so a burst of searches never holds up an invitation. */
+  private readonly lookupHttp: UpstreamHttp;
   private readonly clock: Clock;
   private readonly pacer: Pacer;
 
   constructor(private readonly options: KantataClientOptions) {
-    this.http = new UpstreamHttp({
-      service: 'kantata',
+    const httpOptions = {
+      service: 'kantata' as const,
       baseUrl: options.apiUrl,
       connectTimeoutMs: options.connectTimeoutMs,
       responseTimeoutMs: options.responseTimeoutMs,
       ...(options.secrets ? { secrets: options.secrets } : {}),
-    });
+    };
+    this.http = new UpstreamHttp(httpOptions);
+    this.lookupHttp = new UpstreamHttp({ ...httpOptions, connections: 2 });
     this.clock = options.clock ?? systemClock;
     this.pacer = options.pacer ?? new AdaptivePacer({ ...DEFAULT_PACER_OPTIONS, clock: this.clock });
   }
@@ -98,15 +118,54 @@ export class KantataClient {
     return { id: String(id), ...(name ? { name } : {}) };
   }
 
+  /**
+   * `GET /workspaces`: projects matching Kantata's keyword `search` (all of them without one), archived
+   * ones excluded by the API, in the API's order. Callers filter on `canInvite`.
+   */
+  async listWorkspaces(search?: string): Promise<KantataWorkspace[]> {
+    const query = new URLSearchParams({ per_page: String(KANTATA_MAX_PER_PAGE), page: '1' });
+    if (search?.trim()) query.set('search', search.trim());
+    return this.readWorkspaces(await this.lookup(`/workspaces?${query.toString()}`));
+  }
+
+  /** `GET /workspaces/{id}`: one project, or undefined when Kantata has none by that id (or it is archived). */
+  async getWorkspace(workspaceId: string): Promise<KantataWorkspace | undefined> {
+    try {
+      const [workspace] = this.readWorkspaces(await this.lookup(`/workspaces/${encodeURIComponent(workspaceId)}`));
+      return workspace;
+    } catch (error) {
+      if (error instanceof ProviderError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
   close(): Promise<void> {
-    return this.http.close();
+    return Promise.all([this.http.close(), this.lookupHttp.close()]).then(() => undefined);
+  }
+
+  private lookup(path: string): Promise<UpstreamResponse> {
+    return this.call({ method: 'GET', path, headers: { accept: 'application/json' } }, undefined, this.lookupHttp);
+  }
+
+  private readWorkspaces(response: UpstreamResponse): KantataWorkspace[] {
+    const parsed = workspaceListSchema.safeParse(parseJson(response.body));
+    if (!parsed.success) throw new UnexpectedResponseError('kantata', { status: response.status, upstreamMessage: 'no workspace list in the answer' });
+    const { results, workspaces } = parsed.data;
+    return results
+      .filter((result) => result.key === 'workspaces')
+      .flatMap((result) => {
+        const workspace = workspaces[String(result.id)];
+        if (!workspace) return [];
+        return [{ id: String(result.id), title: workspace.title, canInvite: workspace.can_invite === true, archived: workspace.archived === true }];
+      });
   }
 
   /** Every Kantata call: the token attached, retried by the shared policy, paced where the endpoint is limited. */
-  private call(request: UpstreamRequest, pacer?: Pacer): Promise<UpstreamResponse> {
+  private call(request: UpstreamRequest, pacer?: Pacer, http: UpstreamHttp = this.http): Promise<UpstreamResponse> {
     const authorized = { ...request, headers: { ...request.headers, authorization: `Bearer ${this.options.apiToken}` } };
-    return withRetries(async () => checkKantataResponse(await this.http.send(authorized), this.clock.now()), {
-      policy: this.options.retryPolicy ?? DEFAULT_RETRY_POLICY,
+    const lookup = http === this.lookupHttp;
+    return withRetries(async () => checkKantataResponse(await http.send(authorized), this.clock.now()), {
+      policy: lookup ? (this.options.lookupRetryPolicy ?? LOOKUP_RETRY_POLICY) : (this.options.retryPolicy ?? DEFAULT_RETRY_POLICY),
       clock: this.clock,
       ...(pacer ? { pacer } : {}),
       ...(this.options.random ? { random: this.options.random } : {}),
@@ -114,6 +173,13 @@ export class KantataClient {
     });
   }
 }
+
+const workspaceListSchema = resultsSchema.extend({
+  workspaces: z.record(
+    z.string(),
+    z.object({ title: z.string(), can_invite: z.boolean().nullish(), archived: z.boolean().nullish() }),
+  ),
+});
 
 const userResponseSchema = resultsSchema.extend({
   users: z.record(z.string(), z.object({ full_name: z.string().optional() })).optional(),

@@ -7,6 +7,8 @@ import { WorkQueue } from '../work-queue.js';
 import { boltLogger } from './bolt-logger.js';
 import { lightFetch } from './light-fetch.js';
 import { Delivery, type PostToResponseUrl } from './delivery.js';
+import type { WorkspaceDirectory } from '../invitations/workspaces.js';
+import type { ServiceName } from '../invitations/request.js';
 import { InvitationGuard, MemoryRecentInvitationStore, UserBudget, type InvitationSender, type RecentInvitationStore } from '../invitations/guard.js';
 import { Authorizer } from './authorization.js';
 import { INVITE_COMMAND } from './listeners/invite-command.js';
@@ -23,6 +25,8 @@ export interface AppDeps {
   readonly postToResponseUrl?: PostToResponseUrl;
   /** Where recent invitations are remembered for the duplicate guard; in memory unless given. */
   readonly recentInvitations?: RecentInvitationStore;
+  /** Workspace search and titles, over the same upstream clients as the invitations. */
+  readonly workspaces: WorkspaceDirectory;
 }
 
 export interface SlackApp {
@@ -35,6 +39,13 @@ export interface SlackApp {
 }
 
 type Health = 'starting' | 'ready' | 'stopping';
+
+/** Kantata projects have a stable web address; Huddle documents none, so its workspaces are not linked. */
+function workspaceUrls(config: Config): (service: ServiceName, workspaceId: string) => string | undefined {
+  const kantataWebUrl = config.kantata?.webUrl;
+  return (service, workspaceId) =>
+    service === 'kantata' && kantataWebUrl && /^\d+$/.test(workspaceId) ? `${kantataWebUrl}/workspaces/${workspaceId}` : undefined;
+}
 
 /** Builds the Bolt app with every listener; tests pass fakes through `config` URLs and `deps`. */
 export function createApp(config: Config, deps: AppDeps): SlackApp {
@@ -98,6 +109,8 @@ export function createApp(config: Config, deps: AppDeps): SlackApp {
     client: app.client,
     logger,
     queue,
+    workspaces: deps.workspaces,
+    workspaceUrl: workspaceUrls(config),
   });
   app.error(async (error) => {
     logger.error({ event: 'listener_error', error: error.message, code: (error as { code?: string }).code }, 'unhandled error in a listener');

@@ -1,6 +1,6 @@
 /**
  * Parses `/invite` text as Slack delivers it, escaped (`should_escape: true`) or as typed:
- * `<people> to <service>:<workspace-id> [as <role>] [-- <message>]`.
+ * `<people> to <service>:<workspace-id or "name"> [as <role>] [-- <message>]`.
  * Pure: resolving mentions and checking the result are someone else's job.
  */
 
@@ -15,7 +15,10 @@ export interface ParsedInvite {
   /** Channels, user groups and @here/@channel: things that cannot be invited. */
   readonly notPeople: readonly string[];
   readonly service?: string;
+  /** A workspace given by number. */
   readonly workspaceId?: string;
+  /** A workspace given by name (`to "Acme Rollout"`), to be looked up. */
+  readonly workspaceName?: string;
   readonly role?: string;
   readonly message?: string;
   /** `--again`: invite even those invited to the same workspace a few minutes ago. */
@@ -49,7 +52,7 @@ function parseInvite(rawText: string): ParsedInvite {
   const plain = decodeEntities(replaceSlackTokens(rawText.replace(SENTINELS, ''), mentions, notPeople));
   const { head: headWithFlags, message } = splitMessage(plain);
   const again = AGAIN_FLAG.test(headWithFlags);
-  const { peopleText, service, workspaceId, role } = splitTarget(headWithFlags.replace(AGAIN_FLAG_ALL, ' '));
+  const { peopleText, service, workspaceId, workspaceName, role } = splitTarget(headWithFlags.replace(AGAIN_FLAG_ALL, ' '));
   const { people, unparseable } = parsePeople(peopleText, mentions);
   return {
     people,
@@ -58,6 +61,7 @@ function parseInvite(rawText: string): ParsedInvite {
     again,
     ...(service !== undefined ? { service } : {}),
     ...(workspaceId !== undefined ? { workspaceId } : {}),
+    ...(workspaceName !== undefined ? { workspaceName } : {}),
     ...(role !== undefined ? { role } : {}),
     ...(message !== undefined ? { message: restoreMentions(message, mentions) } : {}),
   };
@@ -115,11 +119,13 @@ interface Target {
   readonly peopleText: string;
   readonly service?: string;
   readonly workspaceId?: string;
+  readonly workspaceName?: string;
   readonly role?: string;
 }
 
 const ROLE_AT_END = /\s+as\s+(?:an?\s+)?([\p{L}_-]+)$/iu;
-const TARGET_AT_END = /(?:^|\s+)to\s+(?:(\p{L}[\p{L}\d_-]*)\s*:\s*|(kantata|huddle)\s+)?("[^"]*"|[^\s"]+)$/iu;
+// A name may be quoted straight or curly, as clients turn `"` into “ ”.
+const TARGET_AT_END = /(?:^|\s+)to\s+(?:(\p{L}[\p{L}\d_-]*)\s*:\s*|(kantata|huddle)\s+)?("[^"]*"|“[^”"]*[”"]|„[^“"]*[“"]|[^\s"“”„]+)$/iu;
 
 /** Takes `to <target>` and `as <role>` off the end; the role may stand before or after the target. */
 function splitTarget(head: string): Target {
@@ -138,15 +144,17 @@ function splitTarget(head: string): Target {
   rest = rest.slice(0, target.index);
   takeRole();
   const service = target[1] ?? target[2];
-  const where = target[3] ?? '';
-  // `to kantata` names only the service; anything else names the workspace.
+  const where = (target[3] ?? '').replace(/^["“„]|["”“]$/g, '').replace(/\s+/g, ' ').trim();
+  // `to kantata` names only the service; a number is a workspace id; other words are its name.
   const serviceOnly = service === undefined && /^(kantata|huddle)$/i.test(where);
+  const byId = /^\d+$/.test(where);
   return {
     peopleText: rest,
     ...(role !== undefined ? { role } : {}),
     ...(serviceOnly ? { service: where } : {}),
     ...(service !== undefined ? { service } : {}),
-    ...(!serviceOnly ? { workspaceId: where.replace(/^"|"$/g, '') } : {}),
+    ...(!serviceOnly && byId ? { workspaceId: where } : {}),
+    ...(!serviceOnly && !byId && where !== '' ? { workspaceName: where } : {}),
   };
 }
 

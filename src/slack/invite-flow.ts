@@ -4,6 +4,7 @@ import type { InvitePolicyConfig } from '../config.js';
 import type { InvitationGuard } from '../invitations/guard.js';
 import type { InvitationDraft, Requester, ServiceName } from '../invitations/request.js';
 import { validateInvitationDraft, type ValidationContext, type ValidationProblem } from '../invitations/validation.js';
+import type { WorkspaceDirectory } from '../invitations/workspaces.js';
 import type { Logger } from '../logger.js';
 import { SERVICE_LABELS, slackText } from '../messages.js';
 import type { Authorizer, Denial } from './authorization.js';
@@ -11,7 +12,7 @@ import type { Delivery, Destination } from './delivery.js';
 import type { ParsedPerson } from './inline-command.js';
 import { escapeMrkdwn, slackTime } from './mrkdwn.js';
 import { resolveMentions } from './people.js';
-import { plainMessage, renderFailureReplies, renderProblems, renderSummary, workspaceMrkdwn, type SlackMessage } from './render.js';
+import { plainMessage, renderFailureReplies, renderProblems, renderSummary, workspaceMrkdwn, type SlackMessage, type WorkspaceLabel } from './render.js';
 
 /** What the listeners need, injected by createApp. */
 export interface InviteContext {
@@ -22,6 +23,10 @@ export interface InviteContext {
   readonly delivery: Delivery;
   readonly client: webApi.WebClient;
   readonly logger: Logger;
+  /** Workspace titles and searches. */
+  readonly workspaces: WorkspaceDirectory;
+  /** Where people open a workspace in a browser, for services that have a stable address. */
+  readonly workspaceUrl: (service: ServiceName, workspaceId: string) => string | undefined;
 }
 
 /** A request as a listener understood it, before mentions are looked up. */
@@ -34,6 +39,8 @@ export interface PendingInvite {
   readonly addresses: readonly { email: string; fullName?: string }[];
   readonly mentionIds: readonly string[];
   readonly again: boolean;
+  /** Known already when the workspace was found by name. */
+  readonly workspaceTitle?: string;
 }
 
 export function splitPeople(people: readonly ParsedPerson[]): { addresses: { email: string; fullName?: string }[]; mentionIds: string[] } {
@@ -136,12 +143,21 @@ export async function runInvite(pending: PendingInvite, context: InviteContext):
   }
   const { result } = sent;
   audit(context.logger, { ...described, decision: 'sent', outcomes: result.outcomes, durationMs: result.durationMs });
-  const via = await context.delivery.postOutcome(destination, renderSummary(result, ref), renderFailureReplies(result, ref), ref);
+  // Asked only after sending, so the invitations never wait for it; an unknown title shows the id alone.
+  const title = pending.workspaceTitle ?? (await context.workspaces.title(request.service, request.workspaceId));
+  const label = workspaceLabel(context, request.service, request.workspaceId, title);
+  const via = await context.delivery.postOutcome(destination, renderSummary(result, ref, label), renderFailureReplies(result, ref), ref);
   context.logger.info({ event: 'outcome_delivered', ref, via }, 'outcome delivered');
 }
 
-export function acceptedText(pending: PendingInvite, services: readonly ServiceName[]): string {
-  const service = (pending.fields.service?.toLowerCase() ?? services[0] ?? 'kantata') as ServiceName;
+export function workspaceLabel(context: Pick<InviteContext, 'workspaceUrl'>, service: ServiceName, workspaceId: string, title: string | undefined): WorkspaceLabel {
+  const url = context.workspaceUrl(service, workspaceId);
+  return { ...(title ? { title } : {}), ...(url ? { url } : {}) };
+}
+
+export function acceptedText(pending: PendingInvite, context: Pick<InviteContext, 'services' | 'workspaceUrl'>): string {
+  const service = (pending.fields.service?.toLowerCase() ?? context.services[0] ?? 'kantata') as ServiceName;
   const count = new Set([...pending.addresses.map((a) => a.email.toLowerCase()), ...pending.mentionIds]).size;
-  return slackText.accepted(count, SERVICE_LABELS[service], workspaceMrkdwn(service, pending.fields.workspaceId ?? ''));
+  const workspaceId = pending.fields.workspaceId ?? '';
+  return slackText.accepted(count, SERVICE_LABELS[service], workspaceMrkdwn(workspaceId, workspaceLabel(context, service, workspaceId, pending.workspaceTitle)));
 }

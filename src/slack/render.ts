@@ -41,8 +41,23 @@ export function inviteeMrkdwn(invitee: { email: string; fullName?: string }): st
   return invitee.fullName ? `*${escapeMrkdwn(invitee.fullName)}* (${email})` : email;
 }
 
-export function workspaceMrkdwn(_service: ServiceName, workspaceId: string): string {
-  return `*${escapeMrkdwn(workspaceId)}*`;
+/** How a workspace is shown: its title when known, a link when the service has a stable web address. */
+export interface WorkspaceLabel {
+  readonly title?: string;
+  readonly url?: string;
+}
+
+/** `<url|Acme Rollout> (12345)`, `*Acme Rollout* (12345)`, or `*12345*` when the title is unknown. */
+export function workspaceMrkdwn(workspaceId: string, label: WorkspaceLabel = {}): string {
+  const id = escapeMrkdwn(workspaceId);
+  if (!label.title) return label.url ? `*<${label.url}|${id}>*` : `*${id}*`;
+  const title = escapeMrkdwn(label.title);
+  return label.url ? `*<${label.url}|${title}>* (${id})` : `*${title}* (${id})`;
+}
+
+/** The same for notification text, which Slack shows without formatting. */
+export function workspacePlain(workspaceId: string, label: WorkspaceLabel = {}): string {
+  return label.title ? `${label.title} (${workspaceId})` : workspaceId;
 }
 
 export function plainMessage(text: string): SlackMessage {
@@ -72,7 +87,7 @@ function countByStatus(outcomes: readonly InvitationOutcome[]) {
 }
 
 /** The channel message: who invited whom, where, as what, and how each invitation went. */
-export function renderSummary(result: InvitationResult, ref: string): SlackMessage {
+export function renderSummary(result: InvitationResult, ref: string, workspace: WorkspaceLabel = {}): SlackMessage {
   const { request, outcomes } = result;
   const counts = countByStatus(outcomes);
   const label = SERVICE_LABELS[request.service];
@@ -80,7 +95,7 @@ export function renderSummary(result: InvitationResult, ref: string): SlackMessa
     userMention(request.requestedBy.userId),
     outcomes.length,
     label,
-    workspaceMrkdwn(request.service, request.workspaceId),
+    workspaceMrkdwn(request.workspaceId, workspace),
     request.service === 'kantata' ? ROLE_LABELS[request.role] : undefined,
   );
   const inviteeLines = outcomes.map((outcome) => {
@@ -99,7 +114,7 @@ export function renderSummary(result: InvitationResult, ref: string): SlackMessa
   const room = BLOCK_KIT_LIMITS.blocksPerMessage - fixed - 1;
   const shown = listBlocks.length > room ? [...listBlocks.slice(0, room - 1), section(slackText.summaryMoreInvitees(outcomes.length))] : listBlocks;
   return {
-    text: slackText.notificationText(outcomes.length, label, request.workspaceId, counts.invited),
+    text: slackText.notificationText(outcomes.length, label, workspacePlain(request.workspaceId, workspace), counts.invited),
     blocks: [section(`${headline}\n${slackText.summaryCounts(counts.invited, counts.failed, counts.unknown, counts.skipped)}`), ...shown, context(notes.join('  ·  '))],
   };
 }

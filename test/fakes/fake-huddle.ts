@@ -16,12 +16,30 @@ export interface FakeHuddleOptions {
   readonly users?: Readonly<Record<string, string>>;
   /** Lifetime of client-credentials tokens. */
   readonly tokenExpiresInSeconds?: number;
-  /** Workspace id → may the caller invite to it (false answers 403, code 1004). Unknown ids answer 404. */
-  readonly workspaces?: Readonly<Record<string, boolean>>;
+  /**
+   * Workspace id → may the caller invite to it (false answers 403, code 1004), or its title as well.
+   * Unknown ids answer 404.
+   */
+  readonly workspaces?: Readonly<Record<string, boolean | FakeHuddleWorkspace>>;
   readonly invitesPerWindow?: number;
   readonly retryAfterSeconds?: number;
   /** After this many failed Basic logins the account is locked. */
   readonly lockAfterFailedLogins?: number;
+}
+
+export interface FakeHuddleWorkspace {
+  readonly title: string;
+  readonly canInvite: boolean;
+}
+
+/** The workspaces every fake Huddle has unless a test gives its own. */
+export const DEFAULT_HUDDLE_WORKSPACES: Readonly<Record<string, FakeHuddleWorkspace>> = {
+  '89178': { title: 'Acme Board Pack', canInvite: true },
+  '4040': { title: 'Restricted Room', canInvite: false },
+};
+
+function describeWorkspace(id: string, entry: boolean | FakeHuddleWorkspace): FakeHuddleWorkspace {
+  return typeof entry === 'boolean' ? { title: `Workspace ${id}`, canInvite: entry } : entry;
 }
 
 export interface AcceptedHuddleInvitation {
@@ -79,6 +97,8 @@ export class FakeHuddle {
   readonly invitations: AcceptedHuddleInvitation[] = [];
   readonly issuedTokens: string[] = [];
   failedBasicLogins = 0;
+  /** Makes the workspace list this slow, to exercise time boxes. */
+  lookupDelayMs = 0;
   private revoked = new Set<string>();
   private readonly limiter: SlidingWindowLimiter | undefined;
 
@@ -95,6 +115,14 @@ export class FakeHuddle {
 
   get apiUrl(): string {
     return this.server.url;
+  }
+
+  private get workspaces(): Readonly<Record<string, boolean | FakeHuddleWorkspace>> {
+    return this.options.workspaces ?? DEFAULT_HUDDLE_WORKSPACES;
+  }
+
+  get lookupRequests(): RecordedRequest[] {
+    return this.server.requestsTo(/^\/v1\/json\/workspaces$/);
   }
 
   get tokenUrl(): string {
@@ -123,8 +151,8 @@ export class FakeHuddle {
     if (request.method === 'GET' && request.path === '/v1/json/workspaces') {
       const denied = this.authenticate(request);
       if (denied) return denied;
-      const data = Object.keys(this.options.workspaces ?? { '89178': true, '4040': false }).map((id) => ({ Id: Number(id), Title: `Workspace ${id}`, StatusValue: 1 }));
-      return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Data: data, Success: true }) };
+      const data = Object.entries(this.workspaces).map(([id, entry]) => ({ Id: Number(id), Title: describeWorkspace(id, entry).title, StatusValue: 1 }));
+      return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Data: data, Success: true }), delayMs: this.lookupDelayMs };
     }
     const invite = /^\/v1\/xml\/workspaces\/([^/]+)\/invite$/.exec(request.path);
     if (!invite || request.method !== 'POST') return huddleError(404, 404, 'Not found');
@@ -139,9 +167,9 @@ export class FakeHuddle {
     const unrecognised = parsed.addresses.find((address) => !PLAUSIBLE_EMAIL.test(address));
     if (unrecognised !== undefined) return huddleError(400, 0, `${unrecognised} could not be recognised as an email address`);
     const workspaceId = decodeURIComponent(invite[1] ?? '');
-    const workspaces = this.options.workspaces ?? { '89178': true, '4040': false };
-    if (!(workspaceId in workspaces)) return huddleError(404, 1002, 'The workspace could not be found');
-    if (!workspaces[workspaceId]) return huddleError(403, 1004, 'You are not authorised to call this method');
+    const entry = Object.hasOwn(this.workspaces, workspaceId) ? this.workspaces[workspaceId] : undefined;
+    if (entry === undefined) return huddleError(404, 1002, 'The workspace could not be found');
+    if (!describeWorkspace(workspaceId, entry).canInvite) return huddleError(403, 1004, 'You are not authorised to call this method');
     this.invitations.push({ workspaceId, addresses: parsed.addresses, ...(parsed.message !== undefined ? { message: parsed.message } : {}) });
     return { status: 202 };
   }

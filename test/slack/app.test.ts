@@ -36,7 +36,7 @@ describe('/invite inline', () => {
     const response = await h.command('"Bob Smith" <bob@acme.com>, "Ann Lee" <ann@acme.com> to kantata:12345 as client -- Welcome aboard');
     expect(response.status).toBe(200);
     expect(response.json).toMatchObject({ response_type: 'ephemeral' });
-    expect(String(response.json?.text)).toContain('Inviting 2 people to Kantata OX workspace *12345*');
+    expect(String(response.json?.text)).toContain('Inviting 2 people to Kantata OX workspace *<https://app.mavenlink.com/workspaces/12345|12345>*');
     await h.settle();
     expect(h.kantata?.invitations.map(({ email, fullName, role, message }) => ({ email, fullName, role, message }))).toEqual(
       expect.arrayContaining([
@@ -47,9 +47,10 @@ describe('/invite inline', () => {
     const [summary, ...others] = posted(h);
     expect(others).toEqual([]);
     expect(summary?.args.channel).toBe('C1');
-    expect(String(summary?.args.text)).toBe('2 of 2 invited to Kantata OX workspace 12345');
+    // The summary names the project by its title, linked to its page, with the id beside it.
+    expect(String(summary?.args.text)).toBe('2 of 2 invited to Kantata OX workspace Acme Rollout (12345)');
     const blocksText = JSON.stringify(summary?.args.blocks);
-    expect(blocksText).toContain('<@U1> invited 2 people to Kantata OX workspace *12345* as *Client (buyer)*');
+    expect(blocksText).toContain('<@U1> invited 2 people to Kantata OX workspace *<https://app.mavenlink.com/workspaces/12345|Acme Rollout>* (12345) as *Client (buyer)*');
     expect(blocksText).toContain(':white_check_mark: *Bob Smith* (bob@acme.com)');
   });
 
@@ -119,7 +120,7 @@ describe('/invite inline', () => {
     const view = open?.args.view as { blocks: { block_id: string; element: Record<string, unknown> }[]; private_metadata: string };
     const element = (id: string) => view.blocks.find((block) => block.block_id === id)?.element;
     expect(element('service')?.initial_option).toMatchObject({ value: 'kantata' });
-    expect(element('workspace')?.initial_value).toBe('12345');
+    expect(element('workspace')?.initial_option).toEqual({ text: { type: 'plain_text', text: 'Acme Rollout (12345)', emoji: true }, value: 'kantata:12345' });
     expect(element('people')?.initial_value).toBe('"Bob Smith" <bob@acme.com>');
     expect(element('colleagues')?.initial_users).toEqual(['U0002']);
     expect(element('role')?.initial_option).toBeUndefined();
@@ -180,6 +181,7 @@ describe('partial failure', () => {
   it('attributes a Huddle 403 to the bot account’s permission, and an unknown workspace to a 404', async () => {
     const h = await start();
     h.huddle?.server.respondNext(huddleError(403, 1004, 'You are not authorised to call this method'));
+    // Huddle has no stable web address for a workspace: the title is shown, not linked.
     await h.command('a@acme.com, b@acme.com to huddle:89178');
     await h.settle();
     const [, reply] = posted(h);
@@ -196,7 +198,7 @@ describe('delivery fallbacks', () => {
     await h.settle();
     expect(h.kantata?.invitations).toHaveLength(1);
     const inChannel = h.slack.responseUrlPosts.find((post) => post.body.response_type === 'in_channel');
-    expect(String(inChannel?.body.text)).toBe('1 of 1 invited to Kantata OX workspace 12345');
+    expect(String(inChannel?.body.text)).toBe('1 of 1 invited to Kantata OX workspace Acme Rollout (12345)');
   });
 
   it('falls back to a DM when neither the channel nor the response_url works', async () => {
@@ -223,7 +225,7 @@ describe('the modal', () => {
       viewSubmission(
         {
           service: { service: { type: 'static_select', selected_option: { value: 'kantata' } } },
-          workspace: { workspace: { type: 'plain_text_input', value: '12345' } },
+          workspace: { workspace: { type: 'external_select', selected_option: { value: 'kantata:12345' } } },
           people: { people: { type: 'plain_text_input', value: 'Bob Smith <bob@acme.com>' } },
           colleagues: { colleagues: { type: 'multi_users_select', selected_users: ['U5'] } },
           role: { role: { type: 'static_select', selected_option: { value: 'maven' } } },
@@ -251,7 +253,7 @@ describe('the modal', () => {
       viewSubmission(
         {
           service: { service: { type: 'static_select', selected_option: { value: 'kantata' } } },
-          workspace: { workspace: { type: 'plain_text_input', value: 'acme' } },
+          workspace: { workspace: { type: 'external_select', selected_option: { value: 'kantata:acme' } } },
           people: { people: { type: 'plain_text_input', value: 'bob@acme.com, nonsense' } },
           colleagues: { colleagues: { type: 'multi_users_select', selected_users: [] } },
           role: { role: { type: 'static_select', selected_option: null } },
@@ -263,7 +265,7 @@ describe('the modal', () => {
       response_action: 'errors',
       errors: {
         people: 'Not e-mail addresses: "nonsense". Kantata OX needs a full name for everyone invited; missing for bob@acme.com. Write each person as "Full Name <address>".',
-        workspace: '"acme" is not a workspace id. An id is a number, for example 12345.',
+        workspace: 'Pick a workspace from the list. If the search cannot find it, type its id.',
         role: 'Choose a Kantata OX role: maven (your own team, a consultant) or buyer (the client).',
       },
     });
@@ -271,9 +273,27 @@ describe('the modal', () => {
     expect(upstreamRequests(h)).toBe(0);
   });
 
+  it('refuses a workspace from another service than the one chosen, and lets the workspace decide when none is', async () => {
+    const h = await start();
+    const values = {
+      workspace: { workspace: { type: 'external_select', selected_option: { value: 'huddle:89178' } } },
+      people: { people: { type: 'plain_text_input', value: 'ann@acme.com' } },
+    };
+    const refused = await h.interaction(viewSubmission({ ...values, service: { service: { type: 'static_select', selected_option: { value: 'kantata' } } } }, metadata));
+    expect(refused.json).toEqual({
+      response_action: 'errors',
+      errors: { workspace: 'That workspace is in Huddle, but Kantata OX is chosen above. Pick another workspace or change the service.' },
+    });
+    const accepted = await h.interaction(viewSubmission(values, metadata));
+    expect(accepted.text).toBe('');
+    await h.settle();
+    expect(h.huddle?.invitations).toEqual([{ workspaceId: '89178', addresses: ['ann@acme.com'] }]);
+    expect(String(posted(h)[0]?.args.text)).toBe('1 of 1 invited to Huddle workspace Acme Board Pack (89178)');
+  });
+
   it('asks for at least one person', async () => {
     const h = await start({ kantata: false });
-    const response = await h.interaction(viewSubmission({ workspace: { workspace: { type: 'plain_text_input', value: '89178' } } }, metadata));
+    const response = await h.interaction(viewSubmission({ workspace: { workspace: { type: 'external_select', selected_option: { value: 'huddle:89178' } } } }, metadata));
     expect(response.json).toEqual({ response_action: 'errors', errors: { people: 'Add at least one e-mail address here, or pick colleagues below.' } });
   });
 });

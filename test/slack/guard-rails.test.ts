@@ -39,7 +39,7 @@ describe('who may invite', () => {
     const h = await start();
     h.slack.addUser({ id: 'U9', guest: 'multi' });
     const response = await h.interaction(
-      viewSubmission({ workspace: { workspace: { value: '89178' } }, people: { people: { value: 'a@acme.com' } }, service: { service: { selected_option: { value: 'huddle' } } } }, '{"channelId":"C1","userId":"U9"}', 'U9'),
+      viewSubmission({ workspace: { workspace: { selected_option: { value: 'huddle:89178' } } }, people: { people: { value: 'a@acme.com' } }, service: { service: { selected_option: { value: 'huddle' } } } }, '{"channelId":"C1","userId":"U9"}', 'U9'),
     );
     expect(response.json).toMatchObject({ response_action: 'errors', errors: { people: expect.stringContaining('Guests cannot invite') } });
     expect(upstream(h)).toBe(0);
@@ -90,7 +90,7 @@ describe('where and as what', () => {
     await h.command('');
     await h.waitFor(() => h.slack.callsTo('views.open').length > 0);
     const view = h.slack.callsTo('views.open')[0]?.args.view as { blocks: { block_id: string; element: Record<string, unknown> }[] };
-    expect(view.blocks.find((b) => b.block_id === 'workspace')?.element.initial_value).toBe('12345');
+    expect(view.blocks.find((b) => b.block_id === 'workspace')?.element.initial_option).toMatchObject({ value: 'kantata:12345', text: { text: 'Acme Rollout (12345)' } });
     expect(view.blocks.find((b) => b.block_id === 'service')?.element.initial_option).toMatchObject({ value: 'kantata' });
   });
 
@@ -159,7 +159,7 @@ describe('limits', () => {
     const h = await start({ kantata: false });
     await h.command('a@acme.com to 89178');
     await h.settle();
-    const values = { workspace: { workspace: { value: '89178' } }, people: { people: { value: 'a@acme.com' } } };
+    const values = { workspace: { workspace: { selected_option: { value: 'huddle:89178' } } }, people: { people: { value: 'a@acme.com' } } };
     await h.interaction(viewSubmission(values, '{"channelId":"C1","userId":"U1"}'));
     await h.settle();
     await h.interaction(viewSubmission({ ...values, again: { again: { selected_options: [{ value: 'again' }] } } }, '{"channelId":"C1","userId":"U1"}'));

@@ -53,6 +53,7 @@ export async function startHarness(options: HarnessOptions = {}) {
   const app: SlackApp = createApp(config, {
     logger: log.logger,
     invitations: engine.invitations,
+    workspaces: engine.workspaces,
     slackRetries: 0,
     ...(options.queue ? { queue: options.queue } : {}),
   });

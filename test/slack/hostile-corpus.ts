@@ -114,15 +114,21 @@ export const modalCases: readonly (string | object)[] = [
   { type: 'view_submission', user: { id: 'U1' }, view: { callback_id: 'invite_modal', ...state({ colleagues: { colleagues: { selected_users: 'U1' } } }) } },
   { type: 'view_submission', user: { id: 'U1' }, view: { callback_id: 'invite_modal', ...state({ role: { role: { selected_option: 'maven' } } }) } },
   { type: 'view_submission', user: { id: 'U1' }, view: { callback_id: 'invite_modal', private_metadata: '{"channelId":{"$ne":1}}', ...state({}) } },
-  { type: 'view_submission', user: { id: 'U1' }, view: { callback_id: 'invite_modal', private_metadata: '<!channel>', ...state({ workspace: { workspace: { value: '<!channel>' } } }) } },
+  { type: 'view_submission', user: { id: 'U1' }, view: { callback_id: 'invite_modal', private_metadata: '<!channel>', ...state({ workspace: { workspace: { selected_option: { value: '<!channel>' } } } }) } },
   { type: 'view_submission', user: { id: 'U1' }, view: { callback_id: 'invite_modal', ...state({ workspace: null, people: 'x' }) } },
   { type: 'view_submission', user: { id: 'U1' }, view: { callback_id: 'someone_elses_modal', ...state({}) } },
   { type: 'view_closed', user: { id: 'U1' }, view: { callback_id: 'invite_modal' } },
   { type: 'block_actions', user: { id: 'U1' }, actions: [{ action_id: 'nothing', block_id: 'x' }] },
   { type: 'block_suggestion', user: { id: 'U1' }, action_id: 'workspace', value: 'acme' },
+  { type: 'block_suggestion', user: { id: 'U1' }, action_id: 'workspace', value: 42 },
+  { type: 'block_suggestion', user: { id: 'U1' }, action_id: 'workspace', value: `<!channel> ${'x'.repeat(5000)}` },
+  { type: 'block_suggestion', user: { id: 'U1' }, action_id: 'workspace', value: 'acme', view: { state: { values: { service: 'kantata' } } } },
+  { type: 'block_suggestion', user: { id: 'U1' }, action_id: 'workspace', value: 'acme', view: { state: { values: { service: { service: { selected_option: { value: '__proto__' } } } } } } },
+  { type: 'block_suggestion', user: { id: 'U1' }, action_id: 'someone_elses_menu', value: 'acme' },
+  { type: 'view_submission', user: { id: 'U1' }, view: { callback_id: 'invite_modal', ...state({ workspace: { workspace: { selected_option: { value: 'kantata:../../users/me' } } } }) } },
   { type: 'unknown_type', user: { id: 'U1' } },
   { type: 'view_submission', user: { id: 'U9-NOT-A-USER' }, view: { callback_id: 'invite_modal', ...state({ people: { people: { value: 'a@acme.com' } } }) } },
-  { type: 'view_submission', user: { id: 'U1' }, view: { callback_id: 'invite_modal', ...state({ people: { people: { value: many(500) } }, workspace: { workspace: { value: '89178' } }, service: { service: { selected_option: { value: 'huddle' } } } }) } },
+  { type: 'view_submission', user: { id: 'U1' }, view: { callback_id: 'invite_modal', ...state({ people: { people: { value: many(500) } }, workspace: { workspace: { selected_option: { value: 'huddle:89178' } } }, service: { service: { selected_option: { value: 'huddle' } } } }) } },
 ];
 
 export interface RawCase {

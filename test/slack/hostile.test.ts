@@ -56,7 +56,7 @@ describe('hostile modal submissions', () => {
     const payload = viewSubmission(
       {
         service: { service: { selected_option: { value: hostile } } },
-        workspace: { workspace: { value: hostile } },
+        workspace: { workspace: { selected_option: { value: hostile } } },
         people: { people: { value: hostile } },
         colleagues: { colleagues: { selected_users: [hostile, 'U0BOB'] } },
         role: { role: { selected_option: { value: hostile } } },
@@ -137,7 +137,7 @@ describe('after the whole corpus', () => {
     expect(broadcasts).toEqual([]);
     expect(shown).not.toMatch(STACK_TRACE);
     const fieldErrors = answers.filter((answer) => answer.response.json?.response_action === 'errors').map((answer) => answer.response.text).join('\n');
-    expect(fieldErrors).toContain('is not a workspace id');
+    expect(fieldErrors).toContain('Pick a workspace from the list');
     expect(fieldErrors).not.toMatch(STACK_TRACE);
   });
 

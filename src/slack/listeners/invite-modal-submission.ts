@@ -1,13 +1,13 @@
 import type { App } from '@slack/bolt';
 import { audit } from '../../audit.js';
 import type { ServiceName } from '../../invitations/request.js';
-import { modalText, slackText } from '../../messages.js';
+import { modalText, SERVICE_LABELS, slackText, workspaceMenuText } from '../../messages.js';
 import { newReference } from '../../reference.js';
 import type { WorkQueue } from '../../work-queue.js';
 import { parsePeopleList } from '../inline-command.js';
 import { denialMessage, precheck, runInvite, splitPeople, type InviteContext, type PendingInvite } from '../invite-flow.js';
 import { truncate } from '../mrkdwn.js';
-import { BLOCK_IDS, decodeMetadata, FIELD_BLOCKS, INVITE_MODAL_CALLBACK_ID, readInviteModal } from '../views/invite-modal.js';
+import { BLOCK_IDS, decodeMetadata, FIELD_BLOCKS, INVITE_MODAL_CALLBACK_ID, parseWorkspaceChoice, readInviteModal } from '../views/invite-modal.js';
 
 /** Slack shows field errors under the field; keep them short enough to read there. */
 const FIELD_ERROR_LIMIT = 500;
@@ -37,7 +37,10 @@ export function registerInviteModalSubmission(app: App, context: InviteContext &
     const values = readInviteModal(view.state?.values as Parameters<typeof readInviteModal>[0]);
     const typed = parsePeopleList(values.peopleText);
     const { addresses, mentionIds } = splitPeople(typed.people);
-    const service = values.service ?? (services.length === 1 ? services[0] : undefined);
+    const choice = values.workspace !== undefined ? parseWorkspaceChoice(values.workspace) : undefined;
+    const chosenWorkspace = choice?.kind === 'workspace' ? choice : undefined;
+    // The workspace's own service decides; the service select only narrowed the search.
+    const service = chosenWorkspace?.service ?? values.service ?? (services.length === 1 ? services[0] : undefined);
     const pending: PendingInvite = {
       ref,
       source: 'modal',
@@ -45,7 +48,7 @@ export function registerInviteModalSubmission(app: App, context: InviteContext &
       requester: { userId, channelId: destination.channelId, ...(teamId ? { teamId } : {}) },
       fields: {
         ...(service ? { service } : {}),
-        ...(values.workspaceId ? { workspaceId: values.workspaceId } : {}),
+        ...(chosenWorkspace ? { workspaceId: chosenWorkspace.id } : {}),
         // A select cannot be cleared once chosen, so a role left over from trying Kantata is not held against Huddle.
         ...(values.role && service !== ('huddle' satisfies ServiceName) ? { role: values.role } : {}),
         ...(values.subject ? { subject: values.subject } : {}),
@@ -58,12 +61,19 @@ export function registerInviteModalSubmission(app: App, context: InviteContext &
 
     const errors = new Map<string, string[]>();
     const addError = (block: string, message: string) => errors.set(block, [...(errors.get(block) ?? []), message]);
+    if (choice?.kind === 'not_a_workspace') addError(BLOCK_IDS.workspace, workspaceMenuText.notAnOption());
+    const narrowedTo = services.find((candidate) => candidate === values.service);
+    if (chosenWorkspace && narrowedTo && narrowedTo !== chosenWorkspace.service) {
+      addError(BLOCK_IDS.workspace, workspaceMenuText.wrongService(SERVICE_LABELS[chosenWorkspace.service], SERVICE_LABELS[narrowedTo]));
+    }
     if (typed.unparseable.length > 0) addError(BLOCK_IDS.people, modalText.notAddresses(typed.unparseable));
     if (typed.notPeople.length > 0) addError(BLOCK_IDS.people, modalText.notPeople(typed.notPeople));
     const nobody = addresses.length === 0 && pending.mentionIds.length === 0 && typed.unparseable.length === 0;
     if (nobody) addError(BLOCK_IDS.people, modalText.atLeastOnePerson);
     for (const problem of precheck(pending, context)) {
       if (nobody && problem.field === 'invitees') continue;
+      // A menu entry that is not a workspace was reported above already.
+      if (choice?.kind === 'not_a_workspace' && problem.field === 'workspaceId') continue;
       addError(FIELD_BLOCKS[problem.field], problem.message);
     }
 

@@ -1,8 +1,9 @@
 import type { KnownBlock, View } from '@slack/types';
 import type { DraftField } from '../../invitations/validation.js';
 import { LIMITS } from '../../invitations/validation.js';
-import type { ServiceName } from '../../invitations/request.js';
-import { modalText, ROLE_LABELS, SERVICE_LABELS } from '../../messages.js';
+import { SERVICE_NAMES, type ServiceName } from '../../invitations/request.js';
+import type { Workspace } from '../../invitations/workspaces.js';
+import { modalText, ROLE_LABELS, SERVICE_LABELS, workspaceMenuText } from '../../messages.js';
 import { truncate } from '../mrkdwn.js';
 
 export const INVITE_MODAL_CALLBACK_ID = 'invite_modal';
@@ -31,7 +32,10 @@ export const FIELD_BLOCKS: Readonly<Record<DraftField, string>> = {
 
 export interface InviteModalPrefill {
   readonly service?: ServiceName;
-  readonly workspaceId?: string;
+  /** Chosen already (typed inline, or the channel's own); the title is shown when known. */
+  readonly workspace?: { readonly service: ServiceName; readonly id: string; readonly title?: string };
+  /** A typed name matched several workspaces: the form offers exactly these. */
+  readonly candidates?: { readonly name: string; readonly workspaces: readonly Workspace[] };
   readonly peopleText?: string;
   readonly colleagueIds?: readonly string[];
   readonly role?: 'maven' | 'buyer';
@@ -76,8 +80,98 @@ export function decodeMetadata(text: string | undefined): InviteModalMetadata | 
 
 const plain = (text: string) => ({ type: 'plain_text' as const, text, emoji: true });
 
+/** Slack's limit on option text; values stay well under it too. */
+const OPTION_TEXT_LIMIT = 75;
+
 function option(text: string, value: string) {
-  return { text: plain(truncate(text, 75)), value };
+  return { text: plain(truncate(text, OPTION_TEXT_LIMIT)), value };
+}
+
+/** A menu choice names its service as well as its id, so the choice alone says where to invite. */
+export function workspaceOptionValue(service: ServiceName, id: string): string {
+  return `${service}:${id}`;
+}
+
+/** What the "search is not answering" entry carries; choosing it is answered with a field error. */
+const UNAVAILABLE_VALUE = 'unavailable';
+
+export type WorkspaceChoice =
+  | { readonly kind: 'workspace'; readonly service: ServiceName; readonly id: string }
+  | { readonly kind: 'not_a_workspace' };
+
+export function parseWorkspaceChoice(value: string): WorkspaceChoice {
+  const match = /^([a-z]+):(\d{1,18})$/.exec(value);
+  const service = match?.[1] as ServiceName | undefined;
+  if (!match || !service || !SERVICE_NAMES.includes(service)) return { kind: 'not_a_workspace' };
+  return { kind: 'workspace', service, id: match[2] ?? '' };
+}
+
+/** `Acme Rollout (12345)`, the title cut so the id always shows. */
+export function workspaceOption(workspace: { service: ServiceName; id: string; title?: string }) {
+  const text = workspace.title
+    ? workspaceMenuText.option(truncate(workspace.title, Math.max(10, OPTION_TEXT_LIMIT - workspace.id.length - 3)), workspace.id)
+    : workspaceMenuText.byId(workspace.id);
+  return option(text, workspaceOptionValue(workspace.service, workspace.id));
+}
+
+export type WorkspaceSearchAnswer =
+  | { readonly service: ServiceName; readonly kind: 'found'; readonly workspaces: readonly Workspace[] }
+  | { readonly service: ServiceName; readonly kind: 'unavailable'; readonly reason: 'timeout' | 'failed' };
+
+/** Slack takes at most 100 options (or groups) in an answer. */
+const MAX_MENU_OPTIONS = 100;
+
+/**
+ * The answer to the workspace menu's `block_suggestion`: each service's matches (grouped by service when
+ * more than one was searched), a "by id" entry when the text is a number nobody found, and a visible
+ * warning entry for a service that did not answer, so silence is never mistaken for "no such workspace".
+ */
+type MenuOption = ReturnType<typeof option>;
+export type WorkspaceMenu = { options: MenuOption[] } | { option_groups: { label: ReturnType<typeof plain>; options: MenuOption[] }[] };
+
+export function buildWorkspaceOptions(answers: readonly WorkspaceSearchAnswer[], query: string): WorkspaceMenu {
+  const typedId = /^\d{1,18}$/.test(query.trim()) ? query.trim() : undefined;
+  const share = Math.floor(MAX_MENU_OPTIONS / Math.max(1, answers.length));
+  const groups = answers.map((answer) => {
+    const found = answer.kind === 'found' ? answer.workspaces : [];
+    const byId = typedId !== undefined && !found.some((workspace) => workspace.id === typedId) ? [workspaceOption({ service: answer.service, id: typedId })] : [];
+    const warning =
+      answer.kind === 'unavailable'
+        ? [option(workspaceMenuText.unavailable(SERVICE_LABELS[answer.service], answer.reason === 'timeout'), `${UNAVAILABLE_VALUE}:${answer.service}`)]
+        : [];
+    const options = [...byId, ...warning, ...found.map(workspaceOption)].slice(0, share);
+    return { label: plain(truncate(SERVICE_LABELS[answer.service], OPTION_TEXT_LIMIT)), options };
+  });
+  if (groups.length === 1) return { options: groups[0]?.options ?? [] };
+  return { option_groups: groups.filter((group) => group.options.length > 0) };
+}
+
+function workspaceBlock(prefill: InviteModalPrefill): KnownBlock {
+  const common = { type: 'input' as const, block_id: BLOCK_IDS.workspace, label: plain(modalText.workspaceLabel) };
+  if (prefill.candidates && prefill.candidates.workspaces.length > 0) {
+    return {
+      ...common,
+      hint: plain(truncate(workspaceMenuText.candidatesHint(prefill.candidates.name), 2000)),
+      element: {
+        type: 'static_select',
+        action_id: BLOCK_IDS.workspace,
+        placeholder: plain(modalText.workspacePlaceholder),
+        options: prefill.candidates.workspaces.slice(0, MAX_MENU_OPTIONS).map(workspaceOption),
+      },
+    };
+  }
+  return {
+    ...common,
+    hint: plain(modalText.workspaceHint),
+    element: {
+      type: 'external_select',
+      action_id: BLOCK_IDS.workspace,
+      placeholder: plain(modalText.workspacePlaceholder),
+      // Opening the menu lists workspaces before anything is typed.
+      min_query_length: 0,
+      ...(prefill.workspace ? { initial_option: workspaceOption(prefill.workspace) } : {}),
+    },
+  };
 }
 
 function textInput(
@@ -115,18 +209,15 @@ export function buildInviteModal(
     blocks.push({
       type: 'input',
       block_id: BLOCK_IDS.service,
+      // The workspace chosen below says its service; this only narrows the search.
+      optional: true,
       label: plain(modalText.serviceLabel),
+      hint: plain(modalText.serviceHint),
       element: { type: 'static_select', action_id: BLOCK_IDS.service, options, ...(initial ? { initial_option: initial } : {}) },
     });
   }
   blocks.push(
-    textInput(BLOCK_IDS.workspace, modalText.workspaceLabel, {
-      optional: false,
-      maxLength: LIMITS.maxWorkspaceIdDigits,
-      placeholder: modalText.workspacePlaceholder,
-      hint: modalText.workspaceHint,
-      ...(prefill.workspaceId ? { initial: prefill.workspaceId } : {}),
-    }),
+    workspaceBlock(prefill),
     textInput(BLOCK_IDS.people, modalText.peopleLabel, {
       multiline: true,
       maxLength: TEXT_INPUT_LIMIT,
@@ -203,7 +294,8 @@ type StateValues = Record<string, Record<string, {
 
 export interface InviteModalValues {
   readonly service?: string;
-  readonly workspaceId?: string;
+  /** The workspace menu's value, `service:id` (see parseWorkspaceChoice). */
+  readonly workspace?: string;
   readonly peopleText: string;
   readonly colleagueIds: readonly string[];
   readonly role?: string;
@@ -226,7 +318,7 @@ export function readInviteModal(values: StateValues | undefined): InviteModalVal
   const users = field(BLOCK_IDS.colleagues)?.selected_users;
   const result = {
     service: selected(BLOCK_IDS.service),
-    workspaceId: text(BLOCK_IDS.workspace),
+    workspace: selected(BLOCK_IDS.workspace),
     role: selected(BLOCK_IDS.role),
     subject: text(BLOCK_IDS.subject),
     message: text(BLOCK_IDS.message),

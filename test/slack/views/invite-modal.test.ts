@@ -23,7 +23,7 @@ describe('buildInviteModal', () => {
     const huge = 'x'.repeat(10_000);
     const view = buildInviteModal(
       ['kantata', 'huddle'],
-      { service: 'kantata', workspaceId: '9'.repeat(40), peopleText: huge, colleagueIds: Array.from({ length: 150 }, (_, i) => `U${i}`), subject: huge, message: huge },
+      { service: 'kantata', workspace: { service: 'kantata', id: '9'.repeat(18), title: huge }, peopleText: huge, colleagueIds: Array.from({ length: 150 }, (_, i) => `U${i}`), subject: huge, message: huge },
       { ...metadata, responseUrl: `https://hooks.slack.com/${'a'.repeat(4000)}` },
     );
     expect(viewProblems(view as unknown as Record<string, unknown>)).toEqual([]);
@@ -37,7 +37,9 @@ describe('buildInviteModal', () => {
   });
 
   it('matches its snapshot', () => {
-    expect(buildInviteModal(['kantata', 'huddle'], { service: 'huddle', workspaceId: '89178' }, { channelId: 'C1', userId: 'U1' })).toMatchSnapshot();
+    expect(
+      buildInviteModal(['kantata', 'huddle'], { service: 'huddle', workspace: { service: 'huddle', id: '89178', title: 'Board Pack' } }, { channelId: 'C1', userId: 'U1' }),
+    ).toMatchSnapshot();
   });
 });
 
@@ -47,13 +49,13 @@ describe('readInviteModal', () => {
     expect(
       readInviteModal({
         service: { service: { selected_option: { value: 'huddle' } } },
-        workspace: { workspace: { value: ' 89178 ' } },
+        workspace: { workspace: { selected_option: { value: 'huddle:89178' } } },
         people: { people: { value: null } },
         colleagues: { colleagues: { selected_users: ['U1', 'U2'] } },
         role: { role: { selected_option: null } },
         message: { message: { value: '   ' } },
         again: { again: { selected_options: [{ value: 'again' }] } },
       }),
-    ).toEqual({ again: true, service: 'huddle', workspaceId: ' 89178 ', peopleText: '', colleagueIds: ['U1', 'U2'] });
+    ).toEqual({ again: true, service: 'huddle', workspace: 'huddle:89178', peopleText: '', colleagueIds: ['U1', 'U2'] });
   });
 });
