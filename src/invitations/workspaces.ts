@@ -71,7 +71,8 @@ export class WorkspaceDirectory {
     const source = this.options.sources[service];
     if (!source) return Promise.resolve({ kind: 'found', workspaces: [] });
     const normalized = normalizeTitle(query);
-    const key = `${userId}\u0000${service}\u0000${normalized}`;
+    // Both services match titles regardless of case, so "ACME" and "acme" share an entry.
+    const key = `${userId}\u0000${service}\u0000${normalized.toLowerCase()}`;
     const pending = this.cached(this.searches, key, () =>
       source.search(normalized).then((workspaces) => {
         for (const workspace of workspaces) this.rememberTitle(workspace);

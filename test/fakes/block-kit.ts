@@ -21,10 +21,49 @@ function elementProblems(element: Json, where: string): string[] {
   if (element.type === 'static_select') {
     const options = asArray(element.options);
     if (options.length > 100) problems.push(`${where}: more than 100 options`);
-    for (const option of options) {
-      if (length(textOf(option.text)) > 75) problems.push(`${where}: option text over 75`);
-      if (length(String(option.value ?? '')) > 75) problems.push(`${where}: option value over 75`);
+    if (options.length === 0) problems.push(`${where}: static_select without options`);
+    problems.push(...options.flatMap((option) => optionProblems(option, where)));
+  }
+  if (element.type === 'external_select') {
+    const min = element.min_query_length as number | undefined;
+    if (min !== undefined && (!Number.isInteger(min) || min < 0)) problems.push(`${where}: min_query_length ${String(min)}`);
+    if (element.options !== undefined) problems.push(`${where}: external_select cannot list options`);
+  }
+  if (element.initial_option !== undefined) problems.push(...optionProblems(element.initial_option as Json, `${where} initial_option`));
+  return problems;
+}
+
+function optionProblems(option: Json, where: string): string[] {
+  const problems: string[] = [];
+  const text = length(textOf(option.text));
+  if (text === 0 || text > 75) problems.push(`${where}: option text length ${text}`);
+  const value = length(String(option.value ?? ''));
+  if (value === 0 || value > 75) problems.push(`${where}: option value length ${value}`);
+  return problems;
+}
+
+/** An answer to a `block_suggestion`: options or option groups, 100 at most, each option within limits. */
+export function optionsAnswerProblems(answer: Json): string[] {
+  const hasOptions = answer.options !== undefined;
+  const hasGroups = answer.option_groups !== undefined;
+  if (hasOptions === hasGroups) return ['an options answer needs exactly one of options and option_groups'];
+  const problems: string[] = [];
+  if (hasOptions) {
+    const options = asArray(answer.options);
+    if (options.length > 100) problems.push(`${options.length} options, limit 100`);
+    problems.push(...options.flatMap((option) => optionProblems(option, 'options')));
+  } else {
+    const groups = asArray(answer.option_groups);
+    if (groups.length > 100) problems.push(`${groups.length} option groups, limit 100`);
+    for (const group of groups) {
+      const label = length(textOf(group.label));
+      if (label === 0 || label > 75) problems.push(`group label length ${label}`);
+      const options = asArray(group.options);
+      if (options.length === 0 || options.length > 100) problems.push(`group with ${options.length} options`);
+      problems.push(...options.flatMap((option) => optionProblems(option, 'group')));
     }
+    const total = groups.reduce((sum, group) => sum + asArray(group.options).length, 0);
+    if (total > 100) problems.push(`${total} options in groups, limit 100`);
   }
   return problems;
 }

@@ -126,6 +126,30 @@ export async function startHarness(options: HarnessOptions = {}) {
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
 
+/** A block_suggestion payload as Slack sends it while someone types in the form's workspace menu. */
+export function workspaceSuggestion(value: string, options: { userId?: string; service?: string } = {}) {
+  return {
+    type: 'block_suggestion',
+    user: { id: options.userId ?? 'U1', username: 'ann', name: 'ann', team_id: 'T1' },
+    container: { type: 'view', view_id: 'V1' },
+    api_app_id: 'A1',
+    token: 'deprecated-verification-token',
+    action_id: 'workspace',
+    block_id: 'workspace',
+    value,
+    team: { id: 'T1', domain: 'acme' },
+    enterprise: null,
+    is_enterprise_install: false,
+    view: {
+      id: 'V1',
+      type: 'modal',
+      callback_id: 'invite_modal',
+      private_metadata: '{"channelId":"C1","userId":"U1"}',
+      state: { values: options.service ? { service: { service: { type: 'static_select', selected_option: { value: options.service } } } } : {} },
+    },
+  };
+}
+
 /** A view_submission payload as Slack sends it for the invitation modal. */
 export function viewSubmission(values: Record<string, Record<string, unknown>>, privateMetadata: string, userId = 'U1') {
   return {

@@ -94,6 +94,20 @@ describe('parseInviteCommand', () => {
     expect(invite('a@acme.com to kantata:7 as a consultant')).toMatchObject({ role: 'consultant', workspaceId: '7' });
   });
 
+  it('takes a workspace by name, quoted straight or curly, with or without a service', () => {
+    const named = (text: string) => {
+      const { service, workspaceId, workspaceName, role, people } = invite(text);
+      return { service, workspaceId, workspaceName, role, people: people.length };
+    };
+    expect(named('a@acme.com to kantata:"Acme Rollout" as buyer')).toEqual({ service: 'kantata', workspaceId: undefined, workspaceName: 'Acme Rollout', role: 'buyer', people: 1 });
+    expect(named('a@acme.com to “Acme  Rollout”')).toEqual({ service: undefined, workspaceId: undefined, workspaceName: 'Acme Rollout', role: undefined, people: 1 });
+    expect(named('a@acme.com as maven to huddle „Board Pack“')).toEqual({ service: 'huddle', workspaceId: undefined, workspaceName: 'Board Pack', role: 'maven', people: 1 });
+    expect(named('a@acme.com to kantata:acme')).toMatchObject({ service: 'kantata', workspaceName: 'acme' });
+    expect(named('a@acme.com to "R&amp;D Lab" -- hi')).toMatchObject({ workspaceName: 'R&D Lab' });
+    expect(named('a@acme.com to "12345"')).toMatchObject({ workspaceId: '12345', workspaceName: undefined });
+    expect(named('a@acme.com to ""')).toMatchObject({ workspaceId: undefined, workspaceName: undefined });
+  });
+
   it('leaves the target out when there is none', () => {
     const parsed = invite('"Bob" <bob@acme.com> as buyer');
     expect(parsed).toEqual({

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { buildInviteModal, decodeMetadata, encodeMetadata, readInviteModal } from '../../../src/slack/views/invite-modal.js';
-import { viewProblems } from '../../fakes/block-kit.js';
+import type { Workspace } from '../../../src/invitations/workspaces.js';
+import {
+  buildInviteModal,
+  buildWorkspaceOptions,
+  decodeMetadata,
+  encodeMetadata,
+  parseWorkspaceChoice,
+  readInviteModal,
+} from '../../../src/slack/views/invite-modal.js';
+import { optionsAnswerProblems, viewProblems } from '../../fakes/block-kit.js';
 
 const metadata = { channelId: 'C1', userId: 'U1', teamId: 'T1', responseUrl: 'https://hooks.slack.com/commands/T1/1/abc' };
 const blockIds = (view: ReturnType<typeof buildInviteModal>) => view.blocks.map((block) => block.block_id);
@@ -57,5 +65,73 @@ describe('readInviteModal', () => {
         again: { again: { selected_options: [{ value: 'again' }] } },
       }),
     ).toEqual({ again: true, service: 'huddle', workspace: 'huddle:89178', peopleText: '', colleagueIds: ['U1', 'U2'] });
+  });
+});
+
+describe('the workspace menu', () => {
+  const projects = (count: number, title = (i: number) => `Project ${i}`): Workspace[] =>
+    Array.from({ length: count }, (_, i) => ({ service: 'kantata', id: String(1000 + i), title: title(i) }));
+  const texts = (answer: ReturnType<typeof buildWorkspaceOptions>) =>
+    'options' in answer ? answer.options.map((option) => option.text.text) : answer.option_groups.flatMap((group) => group.options.map((option) => option.text.text));
+
+  it('is an external select that lists before anything is typed, preselecting a known workspace', () => {
+    const view = buildInviteModal(['kantata'], { workspace: { service: 'kantata', id: '12345', title: 'Acme Rollout' } }, metadata);
+    const block = view.blocks.find((b) => b.block_id === 'workspace') as unknown as { element: Record<string, unknown>; optional?: boolean };
+    expect(block.element).toMatchObject({
+      type: 'external_select',
+      action_id: 'workspace',
+      min_query_length: 0,
+      initial_option: { text: { text: 'Acme Rollout (12345)' }, value: 'kantata:12345' },
+    });
+    expect(block.optional).toBeUndefined();
+  });
+
+  it('offers exactly the candidates when a typed name matched several', () => {
+    const candidates = projects(3);
+    const view = buildInviteModal(['kantata'], { candidates: { name: 'Project', workspaces: candidates } }, metadata);
+    const block = view.blocks.find((b) => b.block_id === 'workspace') as unknown as { element: { type: string; options: { value: string }[] }; hint: { text: string } };
+    expect(block.element.type).toBe('static_select');
+    expect(block.element.options.map((option) => option.value)).toEqual(['kantata:1000', 'kantata:1001', 'kantata:1002']);
+    expect(block.hint.text).toBe('Several workspaces match “Project”: pick one.');
+    expect(viewProblems(view as unknown as Record<string, unknown>)).toEqual([]);
+  });
+
+  it('keeps to 100 options and 75 characters, always showing the id', () => {
+    const answer = buildWorkspaceOptions([{ service: 'kantata', kind: 'found', workspaces: projects(150, (i) => `${'Very long project name '.repeat(5)}${i}`) }], 'very');
+    expect(optionsAnswerProblems(answer as unknown as Record<string, unknown>)).toEqual([]);
+    expect(texts(answer)).toHaveLength(100);
+    expect(texts(answer)[0]).toMatch(/… \(1000\)$/);
+  });
+
+  it('groups by service when both were searched, and warns about a service that did not answer', () => {
+    const answer = buildWorkspaceOptions(
+      [
+        { service: 'kantata', kind: 'unavailable', reason: 'timeout' },
+        { service: 'huddle', kind: 'found', workspaces: [{ service: 'huddle', id: '89178', title: 'Acme Board Pack' }] },
+      ],
+      'acme',
+    );
+    expect(answer).toEqual({
+      option_groups: [
+        { label: { type: 'plain_text', text: 'Kantata OX', emoji: true }, options: [{ text: { type: 'plain_text', text: '⚠ Kantata OX is slow to answer: type the workspace id', emoji: true }, value: 'unavailable:kantata' }] },
+        { label: { type: 'plain_text', text: 'Huddle', emoji: true }, options: [{ text: { type: 'plain_text', text: 'Acme Board Pack (89178)', emoji: true }, value: 'huddle:89178' }] },
+      ],
+    });
+    expect(parseWorkspaceChoice('unavailable:kantata')).toEqual({ kind: 'not_a_workspace' });
+    expect(optionsAnswerProblems(answer as unknown as Record<string, unknown>)).toEqual([]);
+  });
+
+  it('offers a typed number as an id when no search found it', () => {
+    const answer = buildWorkspaceOptions([{ service: 'kantata', kind: 'unavailable', reason: 'failed' }], ' 4242 ');
+    expect(texts(answer)).toEqual(['Workspace 4242 (by id)', '⚠ Kantata OX search failed: type the workspace id']);
+    expect(parseWorkspaceChoice('kantata:4242')).toEqual({ kind: 'workspace', service: 'kantata', id: '4242' });
+    const found = buildWorkspaceOptions([{ service: 'kantata', kind: 'found', workspaces: [{ service: 'kantata', id: '4242', title: 'Found' }] }], '4242');
+    expect(texts(found)).toEqual(['Found (4242)']);
+  });
+
+  it('reads only well-formed choices', () => {
+    for (const value of ['kantata:', 'asana:1', 'kantata:12a', 'kantata:1:2', '__proto__:1', 'huddle:' + '9'.repeat(19)]) {
+      expect(parseWorkspaceChoice(value), value).toEqual({ kind: 'not_a_workspace' });
+    }
   });
 });
