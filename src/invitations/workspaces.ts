@@ -67,6 +67,7 @@ export class WorkspaceDirectory {
   }
 
   /** Workspaces of `service` matching `query`, as `userId` searched for them; never slower than the time box. */
+  /** `timeoutMs` can shorten the configured time box, never lengthen it. */
   search(userId: string, service: ServiceName, query: string, timeoutMs = this.options.timeoutMs): Promise<SearchAnswer> {
     const source = this.options.sources[service];
     if (!source) return Promise.resolve({ kind: 'found', workspaces: [] });
@@ -79,7 +80,7 @@ export class WorkspaceDirectory {
         return workspaces;
       }),
     );
-    return this.timeBoxed(service, pending, timeoutMs, (workspaces) => ({ kind: 'found', workspaces }));
+    return this.timeBoxed(service, pending, Math.min(timeoutMs, this.options.timeoutMs), (workspaces) => ({ kind: 'found', workspaces }));
   }
 
   /**
@@ -87,7 +88,7 @@ export class WorkspaceDirectory {
    * as candidates, and none comes with the closest titles the services know.
    */
   async resolveName(userId: string, services: readonly ServiceName[], name: string, timeoutMs = this.options.timeoutMs): Promise<NameResolution> {
-    const deadline = this.now() + timeoutMs;
+    const deadline = this.now() + Math.min(timeoutMs, this.options.timeoutMs);
     const remaining = () => Math.max(1, deadline - this.now());
     const wanted = normalizeTitle(name).toLowerCase();
     const answers = await Promise.all(services.map((service) => this.search(userId, service, name, remaining())));
@@ -111,7 +112,7 @@ export class WorkspaceDirectory {
     if (known !== undefined) return known;
     const source = this.options.sources[service];
     if (!source) return undefined;
-    const answer = await this.timeBoxed(service, source.find(id), timeoutMs, (workspace) => workspace);
+    const answer = await this.timeBoxed(service, source.find(id), Math.min(timeoutMs, this.options.timeoutMs), (workspace) => workspace);
     if (!answer || 'kind' in answer) return undefined;
     this.rememberTitle(answer);
     return answer.title;
