@@ -55,9 +55,9 @@ export function workspaceMrkdwn(workspaceId: string, label: WorkspaceLabel = {})
   return label.url ? `*<${label.url}|${title}>* (${id})` : `*${title}* (${id})`;
 }
 
-/** The same for notification text, which Slack shows without formatting. */
+/** The same for a message's notification `text`: no formatting, but Slack still reads `<!channel>` there. */
 export function workspacePlain(workspaceId: string, label: WorkspaceLabel = {}): string {
-  return label.title ? `${label.title} (${workspaceId})` : workspaceId;
+  return escapeMrkdwn(label.title ? `${label.title} (${workspaceId})` : workspaceId);
 }
 
 export function plainMessage(text: string): SlackMessage {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { InvitationOutcome, InvitationResult } from '../../src/invitations/outcome.js';
-import { renderCombined, renderFailureReplies, renderProblems, renderSummary } from '../../src/slack/render.js';
+import { renderCombined, renderFailureReplies, renderProblems, renderSummary, workspaceMrkdwn } from '../../src/slack/render.js';
 import { messageProblems } from '../fakes/block-kit.js';
 
 function result(outcomes: InvitationOutcome[], message?: string): InvitationResult {
@@ -19,6 +19,25 @@ function result(outcomes: InvitationOutcome[], message?: string): InvitationResu
 }
 
 const refused = { kind: 'invalid_request' as const, httpStatus: 422, code: 'validation', serviceMessage: 'Email address is invalid' };
+
+describe('workspaceMrkdwn', () => {
+  it('links the title where there is an address, and escapes a title that tries to ping or break the link', () => {
+    expect(workspaceMrkdwn('12345', { title: 'Acme Rollout', url: 'https://app.mavenlink.com/workspaces/12345' })).toBe(
+      '*<https://app.mavenlink.com/workspaces/12345|Acme Rollout>* (12345)',
+    );
+    expect(workspaceMrkdwn('89178', { title: 'Board Pack' })).toBe('*Board Pack* (89178)');
+    expect(workspaceMrkdwn('89178')).toBe('*89178*');
+    expect(workspaceMrkdwn('1', { title: '<!channel> R&D>|x', url: 'https://app.mavenlink.com/workspaces/1' })).toBe(
+      '*<https://app.mavenlink.com/workspaces/1|&lt;!channel&gt; R&amp;D&gt;|x>* (1)',
+    );
+  });
+
+  it('names the workspace in the summary and its notification text', () => {
+    const summary = renderSummary(result([{ status: 'invited', invitee: { email: 'a@acme.com', fullName: 'A' } }]), 'RABCDEF', { title: 'Acme <Rollout>' });
+    expect(summary.text).toBe('1 of 1 invited to Kantata OX workspace Acme &lt;Rollout&gt; (12345)');
+    expect(JSON.stringify(summary.blocks)).toContain('workspace *Acme &lt;Rollout&gt;* (12345)');
+  });
+});
 
 describe('renderSummary', () => {
   it('lists every invitee of a large request within Block Kit limits', () => {
