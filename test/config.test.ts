@@ -186,4 +186,16 @@ describe('guard-rail settings', () => {
       'INVITE_MAX_PER_REQUEST must be a whole number from 1 to 1000',
     ]);
   });
+
+  it('reads the workspace search settings, keeping the time box inside Slack’s 3 seconds', () => {
+    const config = parseConfig({ ...SLACK_TEST_ENV, KANTATA_API_TOKEN: 'kt-1', KANTATA_WEB_URL: 'https://acme.mavenlink.com/', WORKSPACE_SEARCH_TIMEOUT_MS: '1500', WORKSPACE_SEARCH_CACHE_SECONDS: '0' });
+    expect(config.workspaceSearch).toEqual({ timeoutMs: 1500, cacheTtlMs: 0 });
+    expect(config.kantata?.webUrl).toBe('https://acme.mavenlink.com');
+    expect(parseConfig({ ...SLACK_TEST_ENV, KANTATA_API_TOKEN: 'kt-1' }).workspaceSearch).toEqual({ timeoutMs: 2000, cacheTtlMs: 60_000 });
+    expect(problemsOf({ KANTATA_API_TOKEN: 'kt-1', KANTATA_WEB_URL: 'javascript:alert(1)', WORKSPACE_SEARCH_TIMEOUT_MS: '3000', WORKSPACE_SEARCH_CACHE_SECONDS: 'forever' })).toEqual([
+      'KANTATA_WEB_URL must be an http:// or https:// URL without credentials in it',
+      'WORKSPACE_SEARCH_CACHE_SECONDS must be a whole number of seconds from 0 to 3600',
+      'WORKSPACE_SEARCH_TIMEOUT_MS must be at most 2500: Slack drops answers after 3 seconds',
+    ]);
+  });
 });
