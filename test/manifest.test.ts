@@ -10,7 +10,7 @@ describe('manifest.yml', () => {
     expect(value('- command')).toBe('/invite');
     expect(value('should_escape')).toBe('true');
     expect(value('description')).toBeTruthy();
-    expect(value('usage_hint')).toContain('to kantata:12345 as buyer');
+    expect(value('usage_hint')).toContain('to kantata:"Acme Rollout" as buyer');
   });
 
   it('asks for exactly the bot scopes the app uses', () => {
