@@ -94,7 +94,7 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Blank values count as unset: a copied `.env.example` leaves many `NAME=` lines behind. */
 const optionalText = z
@@ -387,15 +387,18 @@ function parseHuddleAuth(
 }
 
 /** Reads `.env` (if present) without overriding variables already set, then parses `process.env`. */
-export function loadConfig(): Config {
+export function loadConfig(adjust: (env: Env) => Env = (env) => env): Config {
   loadDotenv({ quiet: true });
-  return parseConfig(process.env);
+  return parseConfig(adjust(process.env));
 }
 
-/** For entry points: the configuration, or one line per problem on stderr and exit code 1. */
-export function loadConfigOrExit(): Config {
+/**
+ * For entry points: the configuration, or one line per problem on stderr and exit code 1.
+ * `adjust` lets a tool (the sandbox) replace some settings after `.env` is read.
+ */
+export function loadConfigOrExit(adjust?: (env: Env) => Env): Config {
   try {
-    return loadConfig();
+    return loadConfig(adjust);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     for (const problem of error.problems) console.error(`config error: ${problem}`);

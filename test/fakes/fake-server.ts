@@ -29,6 +29,8 @@ export type FakeHandler = (request: RecordedRequest) => FakeResponse | Promise<F
  */
 export class FakeServer {
   readonly requests: RecordedRequest[] = [];
+  /** Told about every request once it has been answered (the sandbox prints what was sent). */
+  onAnswered: ((request: RecordedRequest) => void) | undefined;
   private readonly scripted: FakeResponse[] = [];
   private server: Server | undefined;
   private origin = '';
@@ -74,6 +76,7 @@ export class FakeServer {
             recorded.status = response.status;
             res.writeHead(response.status, response.headers ?? {});
             res.end(response.body ?? '');
+            this.onAnswered?.(recorded);
           },
           (error: unknown) => {
             res.writeHead(500, { 'content-type': 'text/plain' });
