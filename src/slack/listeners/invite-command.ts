@@ -2,8 +2,7 @@ import type { App } from '@slack/bolt';
 import { audit } from '../../audit.js';
 import { SERVICE_NAMES, type ServiceName } from '../../invitations/request.js';
 import { parseRole } from '../../invitations/validation.js';
-import type { Workspace } from '../../invitations/workspaces.js';
-import { SERVICE_LABELS, slackText } from '../../messages.js';
+import { slackText } from '../../messages.js';
 import { newReference } from '../../reference.js';
 import type { WorkQueue } from '../../work-queue.js';
 import { formatPeople, parseInviteCommand, type ParsedInvite } from '../inline-command.js';
@@ -15,14 +14,14 @@ import {
   runInvite,
   splitPeople,
   withChannelDefaults,
-  workspaceLabel,
   type InviteContext,
   type PendingInvite,
 } from '../invite-flow.js';
 import { escapeMrkdwn } from '../mrkdwn.js';
-import { plainMessage, renderHelp, renderProblems, workspaceMrkdwn, type SlackMessage } from '../render.js';
+import { plainMessage, renderHelp, renderProblems, type SlackMessage } from '../render.js';
 import { slackErrorCode } from '../slack-errors.js';
 import { buildInviteModal, type InviteModalMetadata, type InviteModalPrefill } from '../views/invite-modal.js';
+import { resolveNamedWorkspace } from '../workspace-names.js';
 
 export const INVITE_COMMAND = '/invite';
 
@@ -69,10 +68,6 @@ function parseProblems(invite: ParsedInvite): string[] {
     ...(invite.unparseable.length > 0 ? [slackText.unparseable(invite.unparseable.map((piece) => `\`${escapeMrkdwn(piece)}\``))] : []),
     ...(invite.notPeople.length > 0 ? [slackText.notPeople(invite.notPeople.map(escapeMrkdwn))] : []),
   ];
-}
-
-function candidateMrkdwn(workspace: Workspace, context: InviteContext): string {
-  return `${SERVICE_LABELS[workspace.service]} ${workspaceMrkdwn(workspace.id, workspaceLabel(context, workspace.service, workspace.id, workspace.title))}`;
 }
 
 /**
@@ -179,35 +174,20 @@ export function registerInviteCommand(app: App, context: InviteContext & { queue
     if (named !== undefined) {
       await ackOnce();
       const namedService = knownService(pending.fields.service, services);
-      const scope = namedService ? [namedService] : services;
-      const found = await context.workspaces.resolveName(command.user_id, scope, named, Math.max(1, remainingForForm()));
-      const nameMrkdwn = escapeMrkdwn(named);
-      switch (found.kind) {
-        case 'unavailable':
-          await refuse([slackText.workspaceLookupFailed(nameMrkdwn, SERVICE_LABELS[found.service], found.reason === 'timeout')], 'workspace_lookup_failed');
-          return;
-        case 'none':
-          await refuse(
-            [slackText.workspaceNotFound(nameMrkdwn, scope.map((service) => SERVICE_LABELS[service]), found.closest.map((workspace) => candidateMrkdwn(workspace, context)))],
-            'workspace_not_found',
-          );
-          return;
-        case 'several': {
-          const listed = found.candidates.map((workspace) => candidateMrkdwn(workspace, context));
-          await openModal([slackText.workspaceAmbiguous(nameMrkdwn, listed)], { candidates: { name: named, workspaces: found.candidates } });
-          return;
-        }
-        case 'one':
-          pending = {
-            ...pending,
-            fields: { ...pending.fields, service: found.workspace.service, workspaceId: found.workspace.id },
-            workspaceTitle: found.workspace.title,
-          };
-          ({ problems, mistakes } = checkInput());
-          if (mistakes.length > 0) {
-            await refuse(mistakes, 'input');
-            return;
-          }
+      const resolved = await resolveNamedWorkspace(pending, named, namedService ? [namedService] : services, context, Math.max(1, remainingForForm()));
+      if (resolved.kind === 'refused') {
+        await refuse([resolved.problemMrkdwn], resolved.reason);
+        return;
+      }
+      if (resolved.kind === 'choose') {
+        await openModal([resolved.problemMrkdwn], { candidates: { name: named, workspaces: resolved.candidates } });
+        return;
+      }
+      pending = resolved.pending;
+      ({ problems, mistakes } = checkInput());
+      if (mistakes.length > 0) {
+        await refuse(mistakes, 'input');
+        return;
       }
     }
 
