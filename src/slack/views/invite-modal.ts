@@ -121,16 +121,16 @@ export type WorkspaceSearchAnswer =
 /** Slack takes at most 100 options (or groups) in an answer. */
 const MAX_MENU_OPTIONS = 100;
 
+type MenuOption = ReturnType<typeof option>;
+export type WorkspaceMenu = { options: MenuOption[] } | { option_groups: { label: ReturnType<typeof plain>; options: MenuOption[] }[] };
+
 /**
  * The answer to the workspace menu's `block_suggestion`: each service's matches (grouped by service when
  * more than one was searched), a "by id" entry when the text is a number nobody found, and a visible
  * warning entry for a service that did not answer, so silence is never mistaken for "no such workspace".
  */
-type MenuOption = ReturnType<typeof option>;
-export type WorkspaceMenu = { options: MenuOption[] } | { option_groups: { label: ReturnType<typeof plain>; options: MenuOption[] }[] };
-
 export function buildWorkspaceOptions(answers: readonly WorkspaceSearchAnswer[], query: string): WorkspaceMenu {
-  const typedId = /^\d{1,18}$/.test(query.trim()) ? query.trim() : undefined;
+  const typedId = /^[1-9]\d{0,17}$/.test(query.trim()) ? query.trim() : undefined;
   const share = Math.floor(MAX_MENU_OPTIONS / Math.max(1, answers.length));
   const groups = answers.map((answer) => {
     const found = answer.kind === 'found' ? answer.workspaces : [];
