@@ -102,6 +102,16 @@ describe('/invite with a workspace name', () => {
     expect(invitations(h)).toBe(0);
   });
 
+  it('still posts the outcome, by id, when the title cannot be looked up in time', async () => {
+    const h = await start({ huddle: false, env: { WORKSPACE_SEARCH_TIMEOUT_MS: '100' } });
+    if (h.kantata) h.kantata.lookupDelayMs = 400;
+    await h.command('"Bob Smith" <bob@acme.com> to kantata:12345 as buyer');
+    await h.settle();
+    expect(h.kantata?.invitations).toHaveLength(1);
+    expect(String(posted(h)[0]?.args.text)).toBe('1 of 1 invited to Kantata OX workspace 12345');
+    expect(JSON.stringify(posted(h)[0]?.args.blocks)).toContain('workspace *<https://app.mavenlink.com/workspaces/12345|12345>* as');
+  });
+
   it('answers input mistakes at once, before any lookup', async () => {
     const h = await start();
     const response = await h.command('bob@ to "Acme Rollout"');
