@@ -52,7 +52,7 @@ export class HuddleClient {
 
   /** The classic `GET /v1/json/workspaces`: every workspace the account can see (also a harmless credentials check). */
   async listWorkspaces(): Promise<{ id: string; title: string }[]> {
-    const response = await this.call({ method: 'GET', path: '/v1/json/workspaces', headers: { accept: 'application/json' } }, this.lookupHttp);
+    const response = await this.call({ method: 'GET', path: '/v1/json/workspaces', headers: { accept: 'application/json' } }, { lookup: true });
     const parsed = workspaceListSchema.safeParse(parseJson(response.body));
     if (!parsed.success) throw new UnexpectedResponseError('huddle', { status: response.status, upstreamMessage: 'no workspace list in the answer' });
     return parsed.data.Data.map((workspace) => ({ id: String(workspace.Id), title: workspace.Title }));
@@ -62,9 +62,9 @@ export class HuddleClient {
     return Promise.all([this.http.close(), this.lookupHttp.close(), this.options.credentials.close()]).then(() => undefined);
   }
 
-  /** Every Huddle call: authorized, retried by the shared policy, and checked. */
-  private call(request: UpstreamRequest, http: UpstreamHttp = this.http): Promise<UpstreamResponse> {
-    const lookup = http === this.lookupHttp;
+  /** Every Huddle call: authorized, retried by the shared policy, and checked; lookups on their own connections. */
+  private call(request: UpstreamRequest, { lookup = false }: { lookup?: boolean } = {}): Promise<UpstreamResponse> {
+    const http = lookup ? this.lookupHttp : this.http;
     return withRetries(() => this.sendAuthorized(request, http), {
       policy: lookup ? (this.options.lookupRetryPolicy ?? LOOKUP_RETRY_POLICY) : (this.options.retryPolicy ?? DEFAULT_RETRY_POLICY),
       clock: this.clock,

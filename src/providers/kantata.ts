@@ -43,7 +43,6 @@ export interface KantataWorkspace {
 /** `GET /workspaces` returns at most this many per page. */
 export const KANTATA_MAX_PER_PAGE = 200;
 
-
 /** Kantata answers list what they return in `results`, as `{key, id}` pairs; that list is canonical. */
 const resultsSchema = z.object({
   results: z.array(z.object({ key: z.string(), id: z.union([z.string(), z.number()]) })),
@@ -96,7 +95,7 @@ export class KantataClient {
         headers: { accept: 'application/json', 'content-type': 'application/json' },
         body,
       },
-      this.pacer,
+      { pacer: this.pacer },
     );
     const parsed = invitationResponseSchema.safeParse(parseJson(response.body));
     const created = parsed.success ? parsed.data.results.find((r) => r.key === 'workspace_invitations') : undefined;
@@ -144,7 +143,7 @@ export class KantataClient {
   }
 
   private lookup(path: string): Promise<UpstreamResponse> {
-    return this.call({ method: 'GET', path, headers: { accept: 'application/json' } }, undefined, this.lookupHttp);
+    return this.call({ method: 'GET', path, headers: { accept: 'application/json' } }, { lookup: true });
   }
 
   private readWorkspaces(response: UpstreamResponse): KantataWorkspace[] {
@@ -160,10 +159,14 @@ export class KantataClient {
       });
   }
 
-  /** Every Kantata call: the token attached, retried by the shared policy, paced where the endpoint is limited. */
-  private call(request: UpstreamRequest, pacer?: Pacer, http: UpstreamHttp = this.http): Promise<UpstreamResponse> {
+  /**
+   * Every Kantata call: the token attached, retried by the shared policy, paced where the endpoint is
+   * limited; lookups on their own connections with their own short retry policy.
+   */
+  private call(request: UpstreamRequest, how: { pacer?: Pacer; lookup?: boolean } = {}): Promise<UpstreamResponse> {
     const authorized = { ...request, headers: { ...request.headers, authorization: `Bearer ${this.options.apiToken}` } };
-    const lookup = http === this.lookupHttp;
+    const { pacer, lookup = false } = how;
+    const http = lookup ? this.lookupHttp : this.http;
     return withRetries(async () => checkKantataResponse(await http.send(authorized), this.clock.now()), {
       policy: lookup ? (this.options.lookupRetryPolicy ?? LOOKUP_RETRY_POLICY) : (this.options.retryPolicy ?? DEFAULT_RETRY_POLICY),
       clock: this.clock,
