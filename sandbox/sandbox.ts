@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { parseConfig, secretValues, type Config, type Env } from '../src/config.js';
 import { createEngine, type Engine } from '../src/engine.js';
 import { createLogger, type Logger } from '../src/logger.js';
+import { parseJson } from '../src/providers/http.js';
 import { createApp, type SlackApp } from '../src/slack/app.js';
 import { FakeHuddle, parseInvitationRequest } from '../test/fakes/fake-huddle.js';
 import { FakeKantata } from '../test/fakes/fake-kantata.js';
@@ -55,21 +56,13 @@ export function describeInvitation(service: 'kantata' | 'huddle', request: Recor
   const where = `${service === 'kantata' ? 'Kantata OX' : 'Huddle'} workspace ${workspaceId}${title ? ` "${title}"` : ''}`;
   const head = `→ ${where}: ${request.method} ${request.path} answered ${request.status ?? '?'}`;
   if (service === 'kantata') {
-    const invitation = safeJson(request.body)?.invitation as Record<string, unknown> | undefined;
+    const invitation = (parseJson(request.body) as { invitation?: Record<string, unknown> } | undefined)?.invitation;
     const who = invitation ? `${String(invitation.full_name)} <${String(invitation.email_address)}> as ${String(invitation.invitee_role)}` : '(no invitation in the body)';
     return [head, `    would invite ${who}`, `    body: ${request.body}`];
   }
   const parsed = parseInvitationRequest(request.body);
   const who = 'addresses' in parsed ? parsed.addresses.join(', ') : `(unreadable: ${parsed.error})`;
   return [head, `    would invite ${who}`, `    body: ${request.body.replace(/\s*\n\s*/g, ' ')}`];
-}
-
-function safeJson(text: string): Record<string, unknown> | undefined {
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Starts the stand-ins and the bot. `print` gets every line meant for the person running it. */

@@ -1,25 +1,11 @@
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { kantataError } from '../fakes/fake-kantata.js';
 import { huddleError } from '../fakes/fake-huddle.js';
-import { HUDDLE_TOKEN, KANTATA_TOKEN, sign, startHarness, viewSubmission, type Harness, type HarnessOptions } from './harness.js';
+import { HUDDLE_TOKEN, inviteRequestCount, KANTATA_TOKEN, posted, sign, useHarness, viewSubmission, type Harness } from './harness.js';
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  if (!harness) return;
-  const refused = harness.slack.calls.filter((call) => ['invalid_blocks', 'invalid_arguments'].includes(String(call.response.error)));
-  await harness.close();
-  harness = undefined;
-  expect(refused.map((call) => call.response)).toEqual([]);
-});
+const start = useHarness();
 
-async function start(options: HarnessOptions = {}): Promise<Harness> {
-  harness = await startHarness(options);
-  return harness;
-}
-
-const posted = (h: Harness) => h.slack.callsTo('chat.postMessage').filter((call) => call.response.ok);
-const upstreamRequests = (h: Harness) => (h.kantata?.inviteRequests.length ?? 0) + (h.huddle?.inviteRequests.length ?? 0);
 
 describe('/invite inline', () => {
   it('answers help privately', async () => {
@@ -28,7 +14,7 @@ describe('/invite inline', () => {
     expect(response.status).toBe(200);
     expect(response.json).toMatchObject({ response_type: 'ephemeral' });
     expect(String(response.json?.text)).toContain('/invite "Bob Smith" <bob@acme.com>');
-    expect(upstreamRequests(h)).toBe(0);
+    expect(inviteRequestCount(h)).toBe(0);
   });
 
   it('invites through Kantata OX and posts one summary in the channel', async () => {
@@ -79,7 +65,7 @@ describe('/invite inline', () => {
     await h.command('<@U3> <@UBOTX> to kantata:12345 as maven');
     await h.settle();
     await h.waitFor(() => h.slack.responseUrlPosts.length > 0);
-    expect(upstreamRequests(h)).toBe(0);
+    expect(inviteRequestCount(h)).toBe(0);
     expect(posted(h)).toEqual([]);
     const [notice] = h.slack.responseUrlPosts;
     expect(notice?.body.response_type).toBe('ephemeral');
@@ -96,7 +82,7 @@ describe('/invite inline', () => {
     expect(text).toContain('This is not an e-mail address: `I-am-not-an-email-address`');
     expect(text).toContain('"bob@acme" does not end in a valid domain name');
     await h.settle();
-    expect(upstreamRequests(h)).toBe(0);
+    expect(inviteRequestCount(h)).toBe(0);
     expect(posted(h)).toEqual([]);
   });
 
@@ -106,7 +92,7 @@ describe('/invite inline', () => {
     const text = String(response.json?.text);
     expect(text).toContain('"asana" is not a service this bot knows. Use kantata or huddle.');
     expect(text).toContain('Channels, user groups and broadcasts cannot be invited (@channel)');
-    expect(upstreamRequests(h)).toBe(0);
+    expect(inviteRequestCount(h)).toBe(0);
   });
 
   it('opens the form prefilled when the role is missing', async () => {
@@ -126,7 +112,7 @@ describe('/invite inline', () => {
     expect(element('role')?.initial_option).toBeUndefined();
     expect(element('message')?.initial_value).toBe('Hello');
     expect(JSON.parse(view.private_metadata)).toMatchObject({ channelId: 'C1', userId: 'U1' });
-    expect(upstreamRequests(h)).toBe(0);
+    expect(inviteRequestCount(h)).toBe(0);
   });
 
   it('opens an empty form for /invite with no text', async () => {
@@ -270,7 +256,7 @@ describe('the modal', () => {
       },
     });
     await h.settle();
-    expect(upstreamRequests(h)).toBe(0);
+    expect(inviteRequestCount(h)).toBe(0);
   });
 
   it('refuses a workspace from another service than the one chosen, and lets the workspace decide when none is', async () => {
@@ -308,7 +294,7 @@ describe('request verification', () => {
     const future = await h.post(body, {}, now + 6 * 60);
     expect([badSignature.status, stale.status, future.status]).toEqual([401, 401, 401]);
     await h.settle();
-    expect(upstreamRequests(h)).toBe(0);
+    expect(inviteRequestCount(h)).toBe(0);
     expect(h.slack.calls.filter((call) => call.method !== 'auth.test')).toEqual([]);
   });
 

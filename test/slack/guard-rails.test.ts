@@ -1,18 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startHarness, viewSubmission, type Harness, type HarnessOptions } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { inviteRequestCount, useHarness, viewSubmission, type Harness } from './harness.js';
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
+const start = useHarness();
 
-async function start(options: HarnessOptions = {}): Promise<Harness> {
-  harness = await startHarness(options);
-  return harness;
-}
-
-const upstream = (h: Harness) => (h.kantata?.inviteRequests.length ?? 0) + (h.huddle?.inviteRequests.length ?? 0);
 const audits = (h: Harness) => h.log.entries().filter((entry) => entry.event === 'audit');
 
 describe('who may invite', () => {
@@ -30,7 +20,7 @@ describe('who may invite', () => {
     expect(String(response.json?.text)).toContain(text);
     const ref = /\(ref (R[2-9A-Z]{6})\)/.exec(String(response.json?.text))?.[1];
     await h.settle();
-    expect(upstream(h)).toBe(0);
+    expect(inviteRequestCount(h)).toBe(0);
     expect(audits(h).at(-1)).toMatchObject({ decision: 'denied', userId: 'U9', ref });
     expect(ref).toBeDefined();
   });
@@ -42,7 +32,7 @@ describe('who may invite', () => {
       viewSubmission({ workspace: { workspace: { selected_option: { value: 'huddle:89178' } } }, people: { people: { value: 'a@acme.com' } }, service: { service: { selected_option: { value: 'huddle' } } } }, '{"channelId":"C1","userId":"U9"}', 'U9'),
     );
     expect(response.json).toMatchObject({ response_action: 'errors', errors: { people: expect.stringContaining('Guests cannot invite') } });
-    expect(upstream(h)).toBe(0);
+    expect(inviteRequestCount(h)).toBe(0);
   });
 
   it('lets only listed users and user group members invite when lists are set', async () => {
@@ -71,7 +61,7 @@ describe('who may invite', () => {
     const h = await start();
     const response = await h.command('a@acme.com to huddle:89178', { user_id: 'UNKNOWN' });
     expect(String(response.json?.text)).toContain('Could not check with Slack whether you may invite');
-    expect(upstream(h)).toBe(0);
+    expect(inviteRequestCount(h)).toBe(0);
   });
 });
 
@@ -123,7 +113,7 @@ describe('limits', () => {
     const h = await start({ env: { INVITE_MAX_PER_REQUEST: '3' } });
     const response = await h.command('a@acme.com b@acme.com c@acme.com d@acme.com to huddle:89178');
     expect(String(response.json?.text)).toContain('That is 4 people; one request can invite at most 3.');
-    expect(upstream(h)).toBe(0);
+    expect(inviteRequestCount(h)).toBe(0);
   });
 
   it('keeps each person within their budget and says when they may go on', async () => {

@@ -1,4 +1,5 @@
 import { request } from 'undici';
+import { afterEach, expect } from 'vitest';
 import { parseConfig, secretValues } from '../../src/config.js';
 import { createEngine } from '../../src/engine.js';
 import { createApp, type SlackApp } from '../../src/slack/app.js';
@@ -125,6 +126,31 @@ export async function startHarness(options: HarnessOptions = {}) {
 }
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
+
+/**
+ * One harness per test, closed after it; afterwards nothing the app sent may have been refused by the
+ * fake Slack's Block Kit checks. Returns the function a test calls to start its harness.
+ */
+export function useHarness(): (options?: HarnessOptions) => Promise<Harness> {
+  let harness: Harness | undefined;
+  afterEach(async () => {
+    if (!harness) return;
+    const refused = harness.slack.calls.filter((call) => ['invalid_blocks', 'invalid_arguments'].includes(String(call.response.error)));
+    await harness.close();
+    harness = undefined;
+    expect(refused.map((call) => call.response)).toEqual([]);
+  });
+  return async (options = {}) => {
+    harness = await startHarness(options);
+    return harness;
+  };
+}
+
+/** Messages the app posted that Slack accepted. */
+export const posted = (h: Harness) => h.slack.callsTo('chat.postMessage').filter((call) => call.response.ok);
+
+/** Invitation requests that reached Kantata or Huddle (lookups not counted). */
+export const inviteRequestCount = (h: Harness) => (h.kantata?.inviteRequests.length ?? 0) + (h.huddle?.inviteRequests.length ?? 0);
 
 /** A block_suggestion payload as Slack sends it while someone types in the form's workspace menu. */
 export function workspaceSuggestion(value: string, options: { userId?: string; service?: string } = {}) {

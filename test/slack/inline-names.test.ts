@@ -1,24 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness, type HarnessOptions } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { inviteRequestCount, posted, useHarness, type Harness } from './harness.js';
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  if (!harness) return;
-  const refused = harness.slack.calls.filter((call) => ['invalid_blocks', 'invalid_arguments'].includes(String(call.response.error)));
-  await harness.close();
-  harness = undefined;
-  expect(refused.map((call) => call.response)).toEqual([]);
-});
+const start = useHarness();
 
-async function start(options: HarnessOptions = {}): Promise<Harness> {
-  harness = await startHarness(options);
-  return harness;
-}
-
-const posted = (h: Harness) => h.slack.callsTo('chat.postMessage').filter((call) => call.response.ok);
 /** What the person was told privately after the ack (the command's response_url). */
 const toldPrivately = (h: Harness) => h.slack.responseUrlPosts.map((post) => String(post.body.text));
-const invitations = (h: Harness) => (h.kantata?.inviteRequests.length ?? 0) + (h.huddle?.inviteRequests.length ?? 0);
 
 describe('/invite with a workspace name', () => {
   it('uses the one workspace with that exact title and names it in the summary', async () => {
@@ -57,7 +43,7 @@ describe('/invite with a workspace name', () => {
     ]);
     expect(workspace?.hint?.text).toBe('Several workspaces match “Acme”: pick one.');
     expect(view.blocks.find((block) => block.block_id === 'people')?.element.initial_value).toBe('"Bob Smith" <bob@acme.com>');
-    expect(invitations(h)).toBe(0);
+    expect(inviteRequestCount(h)).toBe(0);
   });
 
   it('says privately that no workspace has that name, with the closest ones', async () => {
@@ -70,7 +56,7 @@ describe('/invite with a workspace name', () => {
     expect(text).toContain('No Kantata OX workspace that the bot can invite people to is called “Acme Rolout”.');
     expect(text).toContain('Closest names: Kantata OX *<https://app.mavenlink.com/workspaces/12345|Acme Rollout>* (12345), Kantata OX *<https://app.mavenlink.com/workspaces/12346|Acme Rollout Phase 2>* (12346).');
     expect(h.slack.callsTo('chat.postMessage')).toEqual([]);
-    expect(invitations(h)).toBe(0);
+    expect(inviteRequestCount(h)).toBe(0);
     expect(h.log.entries().some((entry) => entry.event === 'audit' && entry.reason === 'workspace_not_found')).toBe(true);
   });
 
@@ -79,7 +65,7 @@ describe('/invite with a workspace name', () => {
     await h.command('"Bob Smith" <bob@acme.com> to "Locked Project" as buyer');
     await h.waitFor(() => h.slack.responseUrlPosts.length > 0);
     expect(toldPrivately(h)[0]).toContain('is called “Locked Project”');
-    expect(invitations(h)).toBe(0);
+    expect(inviteRequestCount(h)).toBe(0);
   });
 
   it('says so when the search does not answer in time, and sends nothing', async () => {
@@ -91,7 +77,7 @@ describe('/invite with a workspace name', () => {
     await h.waitFor(() => h.slack.responseUrlPosts.length > 0);
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(toldPrivately(h)[0]).toContain('Could not look up “Acme Rollout” in Kantata OX (it did not answer in time).');
-    expect(invitations(h)).toBe(0);
+    expect(inviteRequestCount(h)).toBe(0);
   });
 
   it('checks the found workspace against the channel’s restriction before sending', async () => {
@@ -99,7 +85,7 @@ describe('/invite with a workspace name', () => {
     await h.command('"Bob Smith" <bob@acme.com> to "Acme Rollout Phase 2" as buyer');
     await h.waitFor(() => h.slack.responseUrlPosts.length > 0);
     expect(toldPrivately(h)[0]).toContain('This channel may only invite to Kantata OX workspace 12345.');
-    expect(invitations(h)).toBe(0);
+    expect(inviteRequestCount(h)).toBe(0);
   });
 
   it('still posts the outcome, by id, when the title cannot be looked up in time', async () => {

@@ -1,21 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { optionsAnswerProblems } from '../fakes/block-kit.js';
 import { kantataError } from '../fakes/fake-kantata.js';
-import { KANTATA_TOKEN, startHarness, workspaceSuggestion, type Harness, type HarnessOptions } from './harness.js';
+import { KANTATA_TOKEN, useHarness, workspaceSuggestion, type Harness } from './harness.js';
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  if (!harness) return;
-  const refused = harness.slack.calls.filter((call) => ['invalid_blocks', 'invalid_arguments'].includes(String(call.response.error)));
-  await harness.close();
-  harness = undefined;
-  expect(refused.map((call) => call.response)).toEqual([]);
-});
-
-async function start(options: HarnessOptions = {}): Promise<Harness> {
-  harness = await startHarness(options);
-  return harness;
-}
+const start = useHarness();
 
 type Option = { text: { text: string }; value: string };
 type Answer = { options?: Option[]; option_groups?: { label: { text: string }; options: Option[] }[] };
