@@ -75,10 +75,13 @@ export class WorkspaceDirectory {
     // Both services match titles regardless of case, so "ACME" and "acme" share an entry.
     const key = `${userId}\u0000${service}\u0000${normalized.toLowerCase()}`;
     const pending = this.cached(this.searches, key, () =>
-      source.search(normalized).then((workspaces) => {
-        for (const workspace of workspaces) this.rememberTitle(workspace);
-        return workspaces;
-      }),
+      this.reported(
+        service,
+        source.search(normalized).then((workspaces) => {
+          for (const workspace of workspaces) this.rememberTitle(workspace);
+          return workspaces;
+        }),
+      ),
     );
     return this.timeBoxed(service, pending, Math.min(timeoutMs, this.options.timeoutMs), (workspaces) => ({ kind: 'found', workspaces }));
   }
@@ -112,7 +115,7 @@ export class WorkspaceDirectory {
     if (known !== undefined) return known;
     const source = this.options.sources[service];
     if (!source) return undefined;
-    const answer = await this.timeBoxed(service, source.find(id), Math.min(timeoutMs, this.options.timeoutMs), (workspace) => workspace);
+    const answer = await this.timeBoxed(service, this.reported(service, source.find(id)), Math.min(timeoutMs, this.options.timeoutMs), (workspace) => workspace);
     if (!answer || 'kind' in answer) return undefined;
     this.rememberTitle(answer);
     return answer.title;
@@ -145,6 +148,14 @@ export class WorkspaceDirectory {
     return value;
   }
 
+  /** Reports a failed upstream call once, however many searches were waiting on it. */
+  private reported<T>(service: ServiceName, call: Promise<T>): Promise<T> {
+    return call.catch((error: unknown) => {
+      this.options.onLookupFailed?.(service, error);
+      throw error;
+    });
+  }
+
   private async timeBoxed<T, R>(service: ServiceName, pending: Promise<T>, timeoutMs: number, wrap: (value: T) => R): Promise<R | LookupFailure> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<LookupFailure>((resolve) => {
@@ -153,10 +164,7 @@ export class WorkspaceDirectory {
     });
     try {
       return await Promise.race([
-        pending.then(wrap, (error: unknown): LookupFailure => {
-          this.options.onLookupFailed?.(service, error);
-          return { kind: 'unavailable', service, reason: 'failed', error };
-        }),
+        pending.then(wrap, (error: unknown): LookupFailure => ({ kind: 'unavailable', service, reason: 'failed', error })),
         timeout,
       ]);
     } finally {

@@ -80,8 +80,12 @@ describe('WorkspaceDirectory.search', () => {
     const failures: unknown[] = [];
     const { source, state } = listSource(KANTATA_PROJECTS);
     state.failWith = new Error('boom');
+    state.delayMs = 20;
     const workspaces = directory({ kantata: source }, { failures });
-    expect(await workspaces.search('U1', 'kantata', 'acme')).toMatchObject({ kind: 'unavailable', reason: 'failed' });
+    // Two searches share the failing call; it is reported once.
+    const answers = await Promise.all([workspaces.search('U1', 'kantata', 'acme'), workspaces.search('U1', 'kantata', 'acme')]);
+    expect(answers).toMatchObject([{ kind: 'unavailable', reason: 'failed' }, { kind: 'unavailable', reason: 'failed' }]);
+    state.delayMs = 0;
     state.failWith = undefined;
     expect(await workspaces.search('U1', 'kantata', 'acme')).toMatchObject({ kind: 'found' });
     expect(state.calls).toBe(2);
