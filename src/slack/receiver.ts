@@ -24,7 +24,9 @@ export function isSignatureValid(signingSecret: string, timestamp: string, rawBo
 
 /**
  * Remembers the signatures of recent requests: Slack never sends the same signed command or interaction
- * twice, so a repeat within the timestamp window is a replay.
+ * twice, so a repeat within the timestamp window is a replay. Menu searches (`block_suggestion`) are the
+ * exception: their payload has no time of its own, so the same text typed again within a second arrives
+ * byte for byte the same; the receiver does not pass them through this guard.
  */
 export class ReplayGuard {
   private readonly seen = new Map<string, number>();
@@ -48,33 +50,48 @@ const FORM = 'application/x-www-form-urlencoded';
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
+type BodyProblem = { status: number; reason: string };
+
+/** What a verified body is, and what is wrong with its shape, if anything. */
+export interface BodyShape {
+  /** A menu search: it changes nothing, and Slack may send the same one twice (see ReplayGuard). */
+  readonly suggestion: boolean;
+  readonly problem?: BodyProblem;
+}
+
 /**
- * Whether a verified body has the shape of something this app handles. Bolt assumes well-formed
- * payloads (a `payload` of `null` throws inside it and the request hangs), so anything else stops here.
+ * Reads a verified body: whether it has the shape of something this app handles (Bolt assumes well-formed
+ * payloads: a `payload` of `null` throws inside it and the request hangs), and whether it is a menu search.
  */
-export function bodyShapeProblem(rawBody: string, commands: readonly string[]): { status: number; reason: string } | undefined {
+export function inspectBody(rawBody: string, commands: readonly string[]): BodyShape {
+  const refused = (problem: BodyProblem): BodyShape => ({ suggestion: false, problem });
   const form = parseQuery(rawBody);
-  if (form.ssl_check === '1') return undefined;
+  if (form.ssl_check === '1') return { suggestion: false };
   if (typeof form.payload === 'string') {
     let payload: unknown;
     try {
       payload = JSON.parse(form.payload);
     } catch {
-      return { status: 400, reason: 'payload is not JSON' };
+      return refused({ status: 400, reason: 'payload is not JSON' });
     }
-    if (!isRecord(payload) || typeof payload.type !== 'string') return { status: 400, reason: 'payload has no type' };
-    if (!isRecord(payload.user) || typeof payload.user.id !== 'string') return { status: 400, reason: 'payload has no user' };
+    if (!isRecord(payload) || typeof payload.type !== 'string') return refused({ status: 400, reason: 'payload has no type' });
+    if (!isRecord(payload.user) || typeof payload.user.id !== 'string') return refused({ status: 400, reason: 'payload has no user' });
     if (payload.type.startsWith('view_') && (!isRecord(payload.view) || typeof payload.view.callback_id !== 'string')) {
-      return { status: 400, reason: 'payload has no view' };
+      return refused({ status: 400, reason: 'payload has no view' });
     }
-    return undefined;
+    return { suggestion: payload.type === 'block_suggestion' };
   }
   if (typeof form.command === 'string') {
-    if (!commands.includes(form.command)) return { status: 404, reason: 'unknown command' };
+    if (!commands.includes(form.command)) return refused({ status: 404, reason: 'unknown command' });
     const missing = ['user_id', 'channel_id', 'team_id'].filter((field) => typeof form[field] !== 'string' || form[field] === '');
-    return missing.length > 0 ? { status: 400, reason: `command without ${missing.join(', ')}` } : undefined;
+    return missing.length > 0 ? refused({ status: 400, reason: `command without ${missing.join(', ')}` }) : { suggestion: false };
   }
-  return { status: 400, reason: 'neither a command nor an interaction' };
+  return refused({ status: 400, reason: 'neither a command nor an interaction' });
+}
+
+/** The shape check alone: undefined for a body this app handles. */
+export function bodyShapeProblem(rawBody: string, commands: readonly string[]): BodyProblem | undefined {
+  return inspectBody(rawBody, commands).problem;
 }
 
 export interface StrictReceiverOptions {
@@ -119,9 +136,9 @@ export class StrictHTTPReceiver extends HTTPReceiver {
         return refuse(tooLarge ? 413 : 400, tooLarge ? 'body too large' : 'unreadable body');
       }
       if (!isSignatureValid(strict.signingSecret, timestamp, buffered.rawBody, signature)) return refuse(401, 'signature');
-      if (!replays.firstSighting(signature, now())) return refuse(401, 'replay');
-      const problem = bodyShapeProblem(buffered.rawBody.toString('utf8'), strict.commands);
-      if (problem) return refuse(problem.status, problem.reason);
+      const body = inspectBody(buffered.rawBody.toString('utf8'), strict.commands);
+      if (!body.suggestion && !replays.firstSighting(signature, now())) return refuse(401, 'replay');
+      if (body.problem) return refuse(body.problem.status, body.problem.reason);
       boltListener(buffered, res);
     };
 

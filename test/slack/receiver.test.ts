@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bodyShapeProblem, isSignatureValid, isTimestampAcceptable, ReplayGuard } from '../../src/slack/receiver.js';
+import { bodyShapeProblem, inspectBody, isSignatureValid, isTimestampAcceptable, ReplayGuard } from '../../src/slack/receiver.js';
 import { sign } from './harness.js';
 
 describe('isTimestampAcceptable', () => {
@@ -36,6 +36,16 @@ describe('ReplayGuard', () => {
     for (const signature of ['1', '2', '3', '4']) guard.firstSighting(signature, 0);
     expect(guard.firstSighting('1', 0)).toBe(true);
     expect(guard.firstSighting('4', 0)).toBe(false);
+  });
+});
+
+describe('inspectBody', () => {
+  const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+  it('tells menu searches apart from everything else', () => {
+    expect(inspectBody(form({ payload: JSON.stringify({ type: 'block_suggestion', user: { id: 'U1' }, value: 'acme' }) }), ['/invite'])).toEqual({ suggestion: true });
+    expect(inspectBody(form({ payload: JSON.stringify({ type: 'block_actions', user: { id: 'U1' } }) }), ['/invite'])).toEqual({ suggestion: false });
+    expect(inspectBody(form({ command: '/invite', user_id: 'U1', channel_id: 'C1', team_id: 'T1' }), ['/invite'])).toEqual({ suggestion: false });
+    expect(inspectBody(form({ payload: '{"type":"block_suggestion"}' }), ['/invite'])).toEqual({ suggestion: false, problem: { status: 400, reason: 'payload has no user' } });
   });
 });
 

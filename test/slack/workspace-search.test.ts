@@ -79,6 +79,17 @@ describe('the form’s workspace menu', () => {
     expect(h.log.lines.join('\n')).not.toContain(KANTATA_TOKEN);
   });
 
+  it('answers the same search sent twice in the same second, as Slack does when the text is retyped', async () => {
+    const h = await start({ huddle: false });
+    const body = new URLSearchParams({ payload: JSON.stringify(workspaceSuggestion('acme')) }).toString();
+    const timestamp = Math.floor(Date.now() / 1000);
+    const first = await h.post(body, {}, timestamp);
+    const again = await h.post(body, {}, timestamp);
+    expect([first.status, again.status]).toEqual([200, 200]);
+    expect(again.json).toEqual(first.json);
+    expect((again.json as Answer).options?.map((option) => option.value)).toEqual(['kantata:12345', 'kantata:12346']);
+  });
+
   it('shows nothing to people who may not invite', async () => {
     const h = await start({ huddle: false });
     h.slack.addUser({ id: 'U9', guest: 'multi' });
