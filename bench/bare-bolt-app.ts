@@ -9,7 +9,7 @@ const app = new App({
   signingSecret: process.env.SLACK_SIGNING_SECRET ?? '',
   clientOptions: { slackApiUrl: process.env.SLACK_API_URL ?? '', retryConfig: { retries: 0 } },
   logLevel: LogLevel.ERROR,
-  customRoutes: [{ path: '/healthz', method: ['GET'], handler: (_req, res) => res.writeHead(200).end('{}') }],
+  customRoutes: [{ path: '/readyz', method: ['GET'], handler: (_req, res) => res.writeHead(200).end('{}') }],
   deferInitialization: true,
 });
 app.command('/invite', async ({ ack }) => {

@@ -41,8 +41,8 @@ export interface Child {
   rssMb(): number;
 }
 
-/** Starts a Node script as its own process (as the bot runs in production) and waits for /healthz or a port. */
-export async function startProcess(script: string, env: Record<string, string>, port: number, readyPath = '/healthz'): Promise<Child & { readyMs: number }> {
+/** Starts a Node script as its own process (as the bot runs in production) and waits until it is ready (`/readyz`). */
+export async function startProcess(script: string, env: Record<string, string>, port: number, readyPath = '/readyz'): Promise<Child & { readyMs: number }> {
   const cwd = mkdtempSync(join(tmpdir(), 'invite-bench-'));
   const startedAt = performance.now();
   const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : startFlags();
@@ -84,18 +84,27 @@ export async function startProcess(script: string, env: Record<string, string>, 
   };
 }
 
-/** The Node flags `npm start` runs the bot with, so the benchmark measures the bot as it runs. */
+/**
+ * The Node flags the bot runs with, read from its launcher (bin/slack-invite-bot, the one place they are
+ * set: npm start, the Docker image and the systemd unit all start it), so the benchmark measures the bot as
+ * it runs.
+ */
 export function startFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
-  return pkg.scripts.start.split(/\s+/).filter((token) => token.startsWith('--'));
+  const launcher = readFileSync(new URL('../../bin/slack-invite-bot', import.meta.url), 'utf8');
+  const execLine = launcher.split('\n').find((line) => line.startsWith('exec node '));
+  if (!execLine) throw new Error('bin/slack-invite-bot has no `exec node …` line to read the flags from');
+  return execLine.split(/\s+/).filter((token) => /^--[a-z]/.test(token));
 }
 
 let nonce = 0;
 
+/** The people the load comes from (the fakes process knows them all): a team, not one person. */
+export const BENCH_USERS = Array.from({ length: 50 }, (_, i) => `U${String(i + 1).padStart(4, '0')}`);
+
 /** A slash command body as Slack sends it, unique every time (so replay protection never trips). */
-export function commandBody(text: string, responseUrl: string): string {
+export function commandBody(text: string, responseUrl: string, userId = 'U1'): string {
   nonce += 1;
-  return slashCommandBody(text, { responseUrl: `${responseUrl}/${nonce}`, triggerId: `trigger-${process.pid}-${nonce}` });
+  return slashCommandBody(text, { responseUrl: `${responseUrl}/${nonce}`, triggerId: `trigger-${process.pid}-${nonce}` }, { user_id: userId });
 }
 
 export function signedHeaders(body: string): Record<string, string> {
@@ -113,14 +122,17 @@ export interface LoadResult {
   readonly byIndex: number[];
   readonly errors: number;
   readonly statuses: Record<string, number>;
+  /** Each answer's body, by index, when asked for. */
+  readonly answers: string[];
 }
 
 /** Sends every body at the given concurrency and records each request's time to a full answer. */
-export async function runLoad(port: number, bodies: readonly string[], concurrency: number): Promise<LoadResult> {
+export async function runLoad(port: number, bodies: readonly string[], concurrency: number, options: { keepAnswers?: boolean } = {}): Promise<LoadResult> {
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections: concurrency, pipelining: 1 });
   const latenciesMs: number[] = [];
   const byIndex = new Array<number>(bodies.length).fill(Number.NaN);
   const statuses: Record<string, number> = {};
+  const answers = new Array<string>(options.keepAnswers ? bodies.length : 0).fill('');
   let errors = 0;
   let next = 0;
   const worker = async () => {
@@ -131,7 +143,8 @@ export async function runLoad(port: number, bodies: readonly string[], concurren
       const started = performance.now();
       try {
         const response = await pool.request({ method: 'POST', path: '/slack/events', headers: signedHeaders(body), body });
-        await response.body.text();
+        const text = await response.body.text();
+        if (options.keepAnswers) answers[index] = text;
         const elapsed = performance.now() - started;
         latenciesMs.push(elapsed);
         byIndex[index] = elapsed;
@@ -145,5 +158,23 @@ export async function runLoad(port: number, bodies: readonly string[], concurren
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   await pool.close();
-  return { latenciesMs, byIndex, errors, statuses };
+  return { latenciesMs, byIndex, errors, statuses, answers };
+}
+
+/** What the fake services of the fakes process have taken so far (see fakes-process.ts). */
+export interface FakeStats {
+  readonly kantataInvitations: number;
+  readonly huddleAddresses: number;
+  /** When the last invitation (of either service) arrived, epoch ms. */
+  readonly lastInvitationAt: number;
+}
+
+export async function fakeStats(statsUrl: string): Promise<FakeStats> {
+  const pool = new Pool(new URL(statsUrl).origin, { connections: 1 });
+  try {
+    const response = await pool.request({ method: 'GET', path: new URL(statsUrl).pathname });
+    return (await response.body.json()) as FakeStats;
+  } finally {
+    await pool.close();
+  }
 }

@@ -5,11 +5,14 @@
  * which print what they received.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createBot, type Bot } from '../src/bot.js';
 import { parseConfig, secretValues, type Config, type Env } from '../src/config.js';
-import { createEngine, type Engine } from '../src/engine.js';
 import { createLogger, type Logger } from '../src/logger.js';
 import { parseJson } from '../src/providers/http.js';
-import { createApp, type SlackApp } from '../src/slack/app.js';
+import type { SlackApp } from '../src/slack/app.js';
 import { FakeHuddle, parseInvitationRequest } from '../test/fakes/fake-huddle.js';
 import { FakeKantata } from '../test/fakes/fake-kantata.js';
 import type { RecordedRequest } from '../test/fakes/fake-server.js';
@@ -24,11 +27,15 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-/** Settings for the real services are dropped: the sandbox must never reach them. */
-const UPSTREAM_SETTING = /^(KANTATA|HUDDLE)_/;
+/**
+ * Settings for the real services are dropped: the sandbox must never reach them. So is the real ledger:
+ * sandbox invitations must not count against the duplicate guard or budgets of the real bot. Linking
+ * people's own accounts needs the real login pages, so its settings go too: the sandbox sends as the stand-ins' shared accounts.
+ */
+const UPSTREAM_SETTING = /^(KANTATA_|HUDDLE_|DATABASE_URL$|DATA_DIR$|PUBLIC_URL$|TOKEN_ENCRYPTION_KEY$|INVITE_REQUIRE_LINKED_ACCOUNT$)/;
 
 /** The team's settings with the upstream ones replaced by the stand-ins'; quieter logs unless asked. */
-export function sandboxEnv(env: Env, stand: { kantataUrl: string; kantataToken: string; huddleUrl: string; huddleToken: string }): Env {
+export function sandboxEnv(env: Env, stand: { kantataUrl: string; kantataToken: string; huddleUrl: string; huddleToken: string; dataDir: string }): Env {
   const kept = Object.fromEntries(Object.entries(env).filter(([name]) => !UPSTREAM_SETTING.test(name)));
   return {
     LOG_LEVEL: 'warn',
@@ -37,6 +44,7 @@ export function sandboxEnv(env: Env, stand: { kantataUrl: string; kantataToken: 
     KANTATA_API_TOKEN: stand.kantataToken,
     HUDDLE_API_URL: stand.huddleUrl,
     HUDDLE_API_TOKEN: stand.huddleToken,
+    DATA_DIR: stand.dataDir,
   };
 }
 
@@ -71,10 +79,14 @@ export async function startSandbox(env: Env, print: (line: string) => void, logg
   const huddleToken = `sandbox-huddle-${randomBytes(8).toString('hex')}`;
   const kantata = await FakeKantata.start({ token: kantataToken, workspaces: SANDBOX_KANTATA_WORKSPACES });
   const huddle = await FakeHuddle.start({ tokens: [huddleToken], workspaces: SANDBOX_HUDDLE_WORKSPACES });
-  let engine: Engine | undefined;
-  const closeStandIns = () => Promise.all([kantata.close(), huddle.close()]).then(() => undefined);
+  const dataDir = mkdtempSync(join(tmpdir(), 'invite-sandbox-'));
+  let bot: Bot | undefined;
+  const closeStandIns = async () => {
+    await Promise.all([kantata.close(), huddle.close()]);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
   try {
-    const config = parseConfig(sandboxEnv(env, { kantataUrl: kantata.apiUrl, kantataToken, huddleUrl: huddle.apiUrl, huddleToken }));
+    const config = parseConfig(sandboxEnv(env, { kantataUrl: kantata.apiUrl, kantataToken, huddleUrl: huddle.apiUrl, huddleToken, dataDir }));
     const log = logger ?? createLogger({ level: config.logLevel, secrets: secretValues(config) });
     kantata.server.onAnswered = (request) => {
       if (request.method === 'POST' && request.path.endsWith('/invite')) describeInvitation('kantata', request).forEach(print);
@@ -82,10 +94,9 @@ export async function startSandbox(env: Env, print: (line: string) => void, logg
     huddle.server.onAnswered = (request) => {
       if (request.method === 'POST' && request.path.endsWith('/invite')) describeInvitation('huddle', request).forEach(print);
     };
-    engine = createEngine(config, { logger: log });
-    const app = createApp(config, { logger: log, invitations: engine.invitations, workspaces: engine.workspaces });
-    const { port } = await app.start();
-    const started = engine;
+    bot = await createBot(config, { logger: log, background: 'inline' });
+    const { port } = await bot.start();
+    const started = bot;
     print('slack-invite-bot sandbox: invitations go to local stand-ins for Kantata OX and Huddle. Nobody is e-mailed.');
     print(config.slack.appToken ? 'Connected to Slack in Socket Mode.' : `Listening for Slack on port ${port ?? config.slack.port} (/slack/events).`);
     print('Workspaces:');
@@ -96,16 +107,15 @@ export async function startSandbox(env: Env, print: (line: string) => void, logg
       config,
       kantata,
       huddle,
-      app,
+      app: started.slack,
       ...(port !== undefined ? { port } : {}),
       async close() {
-        await app.stop(5_000);
-        await started.close();
+        await started.stop(5_000);
         await closeStandIns();
       },
     };
   } catch (error) {
-    await engine?.close();
+    await bot?.stop(1_000);
     await closeStandIns();
     throw error;
   }

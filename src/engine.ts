@@ -1,7 +1,10 @@
 import { secretValues, type Config } from './config.js';
-import { InvitationService } from './invitations/service.js';
-import { WorkspaceDirectory } from './invitations/workspaces.js';
+import type { ClientSettings } from './identity/linked-clients.js';
+import type { ServiceName } from './invitations/request.js';
+import { WorkspaceDirectory, type WorkspaceSource } from './invitations/workspaces.js';
 import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import type { UpstreamObserver } from './providers/http.js';
 import { ProviderError } from './providers/errors.js';
 import { createHuddleCredentials } from './providers/huddle-auth.js';
 import { HuddleClient } from './providers/huddle.js';
@@ -11,20 +14,29 @@ import { huddleWorkspaces, kantataWorkspaces } from './providers/workspace-sourc
 
 export interface EngineOptions {
   readonly logger: Logger;
+  readonly metrics?: Metrics;
   readonly clock?: Clock;
   readonly retryPolicy?: RetryPolicy;
 }
 
+/** The upstream clients the configuration enables, and the workspace directory over them. */
 export interface Engine {
-  readonly invitations: InvitationService;
   readonly kantata?: KantataClient;
   readonly huddle?: HuddleClient;
   /** Workspaces by name, for the form's menu, inline names and the titles in outcome messages. */
   readonly workspaces: WorkspaceDirectory;
+  /** The shared accounts' workspace lookups, which the directories of people with linked accounts reuse. */
+  readonly sources: Partial<Record<ServiceName, WorkspaceSource>>;
+  /** What every upstream client is built with; linked accounts' clients too. */
+  readonly clientSettings: ClientSettings;
   close(): Promise<void>;
 }
 
-/** Builds the upstream clients the configuration enables and the service that fans out over them. */
+function upstreamMetrics(metrics: Metrics): UpstreamObserver {
+  return ({ service, operation, status, seconds }) => metrics.upstream(service, operation, status, seconds);
+}
+
+/** Builds the upstream clients the configuration enables and the workspace directory over them. */
 export function createEngine(config: Config, options: EngineOptions): Engine {
   const { logger } = options;
   const onRetry = (error: ProviderError, attempt: number, delayMs: number) =>
@@ -37,31 +49,29 @@ export function createEngine(config: Config, options: EngineOptions): Engine {
     responseTimeoutMs: config.upstreamHttp.responseTimeoutMs,
     onRetry,
     secrets: secretValues(config),
+    ...(options.metrics ? { observe: upstreamMetrics(options.metrics) } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.retryPolicy ? { retryPolicy: options.retryPolicy } : {}),
   };
-  const kantata = config.kantata
+  // Only shared accounts here: a service people use solely through their linked accounts has no client of its own.
+  const kantata = config.kantata?.apiToken
     ? new KantataClient({ ...shared, apiUrl: config.kantata.apiUrl, apiToken: config.kantata.apiToken })
     : undefined;
-  const huddle = config.huddle
+  const huddle = config.huddle?.auth
     ? new HuddleClient({
         ...shared,
         apiUrl: config.huddle.apiUrl,
         credentials: createHuddleCredentials(config.huddle.auth, shared),
       })
     : undefined;
-  const invitations = new InvitationService({
-    logger,
-    ...(kantata ? { kantata } : {}),
-    ...(huddle ? { huddle } : {}),
-  });
   const clock = options.clock;
   const now = clock ? () => clock.now() : Date.now;
+  const sources: Partial<Record<ServiceName, WorkspaceSource>> = {
+    ...(kantata ? { kantata: kantataWorkspaces(kantata) } : {}),
+    ...(huddle ? { huddle: huddleWorkspaces(huddle, config.workspaceSearch.cacheTtlMs, now) } : {}),
+  };
   const workspaces = new WorkspaceDirectory({
-    sources: {
-      ...(kantata ? { kantata: kantataWorkspaces(kantata) } : {}),
-      ...(huddle ? { huddle: huddleWorkspaces(huddle, config.workspaceSearch.cacheTtlMs, now) } : {}),
-    },
+    sources,
     timeoutMs: config.workspaceSearch.timeoutMs,
     cacheTtlMs: config.workspaceSearch.cacheTtlMs,
     now,
@@ -76,8 +86,9 @@ export function createEngine(config: Config, options: EngineOptions): Engine {
       ),
   });
   return {
-    invitations,
     workspaces,
+    sources,
+    clientSettings: shared,
     ...(kantata ? { kantata } : {}),
     ...(huddle ? { huddle } : {}),
     close: async () => {

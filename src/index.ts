@@ -1,29 +1,31 @@
+import { createBot, type Bot } from './bot.js';
 import { loadConfigOrExit, secretValues } from './config.js';
-import { createEngine } from './engine.js';
 import { createLogger } from './logger.js';
-import { createApp } from './slack/app.js';
+import { Metrics } from './metrics.js';
+import { installProcessGuards } from './process-guards.js';
 
-/** How long a shutdown waits for invitations already taken on. */
-const DRAIN_MS = 25_000;
+/**
+ * How long a shutdown gives calls already on their way to Kantata or Huddle; what is still queued stays in
+ * the ledger for the next process. Supervisors wait 10 s before SIGKILL (Kubernetes, Docker), so this
+ * leaves room to close cleanly.
+ */
+const DRAIN_MS = 8_000;
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger({ level: config.logLevel, secrets: secretValues(config) });
-  const engine = createEngine(config, { logger });
-  const slack = createApp(config, { logger, invitations: engine.invitations, workspaces: engine.workspaces });
+  installProcessGuards(logger, (code) => process.exit(code));
 
-  process.on('unhandledRejection', (reason) => {
-    logger.error({ event: 'unhandled_rejection', error: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled promise rejection');
-  });
-
+  let bot: Bot | undefined;
   let stopping = false;
   const shutdown = async (signal: string) => {
+    // A repeated signal does not cut the drain short: Ctrl-C on `npm start` reaches node twice (from the
+    // terminal and passed on by npm), and supervisors may repeat SIGTERM; the supervisor's SIGKILL is the hard stop.
     if (stopping) return;
     stopping = true;
-    logger.info({ event: 'stopping', signal, queued: slack.queue.size }, 'stopping: finishing invitations already taken');
-    const { drained } = await slack.stop(DRAIN_MS);
-    await engine.close();
-    logger.info({ event: 'stopped', drained }, drained ? 'stopped cleanly' : 'stopped with invitations still running');
+    logger.info({ event: 'stopping', signal }, 'stopping: taking no new requests, finishing calls already on their way');
+    const { drained } = bot ? await bot.stop(DRAIN_MS) : { drained: true };
+    logger.info({ event: 'stopped', drained }, drained ? 'stopped cleanly' : 'stopped with calls still unanswered: the next start reports them');
     logger.flush?.();
     process.exit(0);
   };
@@ -31,11 +33,21 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   try {
-    await slack.start();
+    bot = await createBot(config, {
+      logger,
+      metrics: new Metrics({ defaultMetrics: true }),
+      background: 'thread',
+      onBackgroundDied: (reason) => {
+        logger.fatal({ event: 'background_died', reason }, 'the background thread stopped: exiting so the process is restarted');
+        logger.flush?.();
+        process.exit(1);
+      },
+    });
+    if (stopping) return;
+    await bot.start();
   } catch (error) {
-    logger.fatal({ event: 'start_failed', error: error instanceof Error ? error.message : String(error) }, 'could not start: check SLACK_BOT_TOKEN (and SLACK_APP_TOKEN in Socket Mode)');
+    logger.fatal({ event: 'start_failed', error: error instanceof Error ? error.message : String(error) }, 'could not start');
     logger.flush?.();
-    await engine.close();
     process.exit(1);
   }
 }

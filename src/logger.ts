@@ -1,6 +1,6 @@
 import { pino, type DestinationStream } from 'pino';
 import type { LogLevel } from './config.js';
-import { REDACTED, scrubSecrets } from './secrets.js';
+import { REDACTED, runtimeSecrets, scrubSecrets } from './secrets.js';
 
 /** The little the domain needs from a logger; pino's Logger satisfies it, and so does a test recorder. */
 export interface Logger {
@@ -25,7 +25,8 @@ export function createLogger(options: LoggerOptions): pino.Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       // Headers carry credentials; never log them even if an error object drags them in.
       redact: { paths: ['*.headers.authorization', '*.authorization', 'headers.authorization'], censor: REDACTED },
-      hooks: { streamWrite: (line) => scrubSecrets(line, options.secrets) },
+      // People's decrypted tokens too, as this thread learns them (runtimeSecrets).
+      hooks: { streamWrite: (line) => scrubSecrets(line, [...options.secrets, ...runtimeSecrets.values()]) },
     },
     options.destination ?? pino.destination({ dest: 1, sync: true }),
   );

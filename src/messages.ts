@@ -5,6 +5,7 @@
 import type { OutcomeError, ProblemOutcome } from './invitations/outcome.js';
 import type { ServiceName } from './invitations/request.js';
 import { SERVICE_LABELS } from './providers/errors.js';
+import { escapeMrkdwn } from './slack/mrkdwn.js';
 
 export { SERVICE_LABELS };
 
@@ -114,19 +115,35 @@ function httpStatus(error: OutcomeError): string {
 
 const MAY_HAVE_BEEN_SENT = 'The invitation may or may not have been sent: check the workspace before trying again.';
 
-/** Why one invitation did not go through, in the words a person needs to act on it. */
-export function failureText(service: ServiceName, workspaceId: string, outcome: ProblemOutcome): string {
+/** Whose account sent an invitation: the requester's own (`you`), or the bot's shared one. */
+export type Sender = 'you' | 'bot';
+
+/** Why a request's queued invitees failed after waiting too long for a reconnect (the ledger's reason). */
+const NOT_RECONNECTED = 'account not reconnected';
+
+/**
+ * Why one invitation did not go through, in the words a person needs to act on it. Sent with the
+ * requester's own linked account (`you`), it speaks of their account and permissions, not the bot's.
+ */
+export function failureText(service: ServiceName, workspaceId: string, outcome: ProblemOutcome, sender: Sender = 'bot'): string {
   const label = SERVICE_LABELS[service];
   const { error } = outcome;
   switch (error.kind) {
     case 'invalid_request':
       return `${label} refused the invitation${httpStatus(error)}${said(error)}.`;
     case 'authentication':
-      return `${label} did not accept the bot's credentials${httpStatus(error)}${said(error)}. An administrator needs to check the bot's ${label} credentials.`;
+      if (error.reason === NOT_RECONNECTED) {
+        return `Your ${label} account was not reconnected within a day, so this invitation was not sent. Invite again once it is connected (the bot's Home tab shows how).`;
+      }
+      return sender === 'you'
+        ? `${label} did not accept your connected account${httpStatus(error)}${said(error)}. Reconnect it from the bot's Home tab and invite again.`
+        : `${label} did not accept the bot's credentials${httpStatus(error)}${said(error)}. An administrator needs to check the bot's ${label} credentials.`;
     case 'permission':
-      return `The bot's ${label} account is not allowed to invite people to workspace ${workspaceId}${httpStatus(error)}${said(error)}. A workspace manager can grant that, or invite from ${label} directly.`;
+      return sender === 'you'
+        ? `Your ${label} account is not allowed to invite people to workspace ${workspaceId}${httpStatus(error)}${said(error)}. A workspace manager can grant you that, or invite from ${label} directly.`
+        : `The bot's ${label} account is not allowed to invite people to workspace ${workspaceId}${httpStatus(error)}${said(error)}. A workspace manager can grant that, or invite from ${label} directly.`;
     case 'not_found':
-      return `${label} has no workspace ${workspaceId} that the bot's account can see${httpStatus(error)}${said(error)}. Check the id.`;
+      return `${label} has no workspace ${workspaceId} that ${sender === 'you' ? 'you can' : "the bot's account can"} see${httpStatus(error)}${said(error)}. Check the id.`;
     case 'rate_limited':
       return `${label} kept rate limiting the bot${httpStatus(error)}, so the invitation was not sent.${
         error.retryAfterMs !== undefined ? ` ${label} asked to wait ${seconds(error.retryAfterMs)}.` : ' Try again in a few minutes.'
@@ -147,6 +164,14 @@ export function failureText(service: ServiceName, workspaceId: string, outcome: 
       return `Something went wrong inside the bot. ${
         outcome.status === 'unknown' ? MAY_HAVE_BEEN_SENT : 'The invitation was not sent.'
       }`;
+    case 'interrupted':
+      return `The bot stopped while this invitation was on its way to ${label} (a crash or a forced restart). ${MAY_HAVE_BEEN_SENT}`;
+    case 'denied':
+      return `Not sent: an approver denied the request${error.reason ? `: ${quoted(error.reason, SERVICE_MESSAGE_LIMIT)}` : ''}.`;
+    case 'expired':
+      return 'Not sent: nobody decided on the request before it expired. Ask again if it is still needed.';
+    case 'not_checked':
+      return `Could not see who is on the project in ${label}, so the invitation was not sent again. ${MAY_HAVE_BEEN_SENT}`;
   }
 }
 
@@ -156,17 +181,38 @@ export function failureText(service: ServiceName, workspaceId: string, outcome: 
 
 export const ROLE_LABELS = { maven: 'Team member (maven)', buyer: 'Client (buyer)' } as const;
 
+/**
+ * A Kantata role in the project's own words once its team names are known ("Acme Corp (client)"),
+ * otherwise in general ones ("Client (buyer)").
+ */
+export function roleLabel(role: 'maven' | 'buyer', teams?: { readonly maven: string; readonly buyer: string }): string {
+  if (!teams) return ROLE_LABELS[role];
+  return role === 'buyer' ? `${teams.buyer} (client)` : `${teams.maven} (team member)`;
+}
+
+/** The team someone is on, for "already on Acme Rollout (Acme Corp)". */
+export function teamName(role: 'maven' | 'buyer', teams?: { readonly maven: string; readonly buyer: string }): string {
+  if (teams) return teams[role];
+  return role === 'buyer' ? 'Client team' : 'Provider team';
+}
+
 export const USAGE_EXAMPLE = '/invite "Bob Smith" <bob@acme.com>, ann@acme.com to kantata:12345 as buyer -- Welcome aboard';
+
+/** Literal text shown as code in mrkdwn: `<`, `>` and `&` escaped, since Slack reads them as controls even there. */
+function code(text: string): string {
+  return `\`${escapeMrkdwn(text)}\``;
+}
 
 export function helpText(services: readonly ServiceName[]): string {
   const kantata = services.includes('kantata');
   const huddle = services.includes('huddle');
+  const service = kantata ? 'kantata' : 'huddle';
   return [
     '*Invite people to a workspace*',
     '`/invite` on its own opens a form. Or write the whole request inline:',
-    `\`${USAGE_EXAMPLE}\``,
-    '• *People*: `bob@acme.com`, `Bob Smith <bob@acme.com>`, `"Bob Smith" <bob@acme.com>` or a colleague’s @mention, separated by commas or spaces.',
-    `• *Where*: \`to ${kantata ? 'kantata' : 'huddle'}:<workspace id>\` or by name, \`to ${kantata ? 'kantata' : 'huddle'}:"Acme Rollout"\`${
+    code(USAGE_EXAMPLE),
+    `• *People*: ${code('bob@acme.com')}, ${code('Bob Smith <bob@acme.com>')}, ${code('"Bob Smith" <bob@acme.com>')} or a colleague’s @mention, separated by commas or spaces.`,
+    `• *Where*: ${code(`to ${service}:<workspace id>`)} or by name, ${code(`to ${service}:"Acme Rollout"`)}${
       services.length === 1 ? ' (or just the id or the quoted name)' : ' (a quoted name alone searches every service)'
     }.${
       kantata && huddle ? ' Services: `kantata`, `huddle`.' : ''
@@ -179,15 +225,20 @@ export function helpText(services: readonly ServiceName[]): string {
   ].join('\n');
 }
 
+const people = (count: number) => (count === 1 ? '1 person' : `${count} people`);
+
 export const slackText = {
-  accepted: (count: number, serviceLabel: string, workspaceMrkdwn: string) =>
-    `:hourglass_flowing_sand: Inviting ${count === 1 ? '1 person' : `${count} people`} to ${serviceLabel} workspace ${workspaceMrkdwn}… The result will be posted in this conversation.`,
-  busy: (ref: string) =>
-    `:warning: The bot is handling too many invitations right now, so nothing was sent. Please try again in a minute. (ref ${ref})`,
-  shuttingDown: () => ':warning: The bot is restarting, so nothing was sent. Please try again in a minute.',
+  accepted: (count: number, serviceLabel: string, workspaceMrkdwn: string, skipped = 0, roleMrkdwn?: string) =>
+    `:hourglass_flowing_sand: Inviting ${people(count)} to ${serviceLabel} workspace ${workspaceMrkdwn}${roleMrkdwn ? ` as *${roleMrkdwn}*` : ''}${
+      skipped > 0 ? ` (${skipped} skipped: invited there a short while ago)` : ''
+    }… The result will be posted in this conversation.`,
+  allSkipped: (serviceLabel: string, workspaceMrkdwn: string) =>
+    `:fast_forward: Nobody was invited: everyone named was invited to ${serviceLabel} workspace ${workspaceMrkdwn} a short while ago. To invite them anyway, add \`--again\` (or tick “Invite again” in the form).`,
+  storeUnavailable: (ref: string) =>
+    `:warning: The bot cannot record invitations right now (its database is not answering), so nothing was sent. Please try again in a minute. (ref ${ref})`,
   problemsHeading: () => ':warning: Nothing was sent. Please fix this and try again:',
   unparseable: (piecesMrkdwn: readonly string[]) =>
-    `${piecesMrkdwn.length === 1 ? 'This is not an e-mail address' : 'These are not e-mail addresses'}: ${list(piecesMrkdwn)}. Write people as \`name@company.com\` or \`"Full Name" <name@company.com>\`.`,
+    `${piecesMrkdwn.length === 1 ? 'This is not an e-mail address' : 'These are not e-mail addresses'}: ${list(piecesMrkdwn)}. Write people as ${code('name@company.com')} or ${code('"Full Name" <name@company.com>')}.`,
   notPeople: (namesMrkdwn: readonly string[]) =>
     `Channels, user groups and broadcasts cannot be invited (${list(namesMrkdwn)}). Mention people one by one.`,
   mentionWithoutEmail: (userMrkdwn: string) => `${userMrkdwn} has no e-mail address the bot can see.`,
@@ -198,9 +249,13 @@ export const slackText = {
   modalOpenFailed: () => 'The form could not be opened in time. Please run the command again.',
   reference: (ref: string) => `ref ${ref}`,
   summaryHeadline: (inviterMrkdwn: string, count: number, serviceLabel: string, workspaceMrkdwn: string, roleLabel: string | undefined) =>
-    `${inviterMrkdwn} invited ${count === 1 ? '1 person' : `${count} people`} to ${serviceLabel} workspace ${workspaceMrkdwn}${
+    `${inviterMrkdwn} ${count === 0 ? 'invited nobody new' : `invited ${people(count)}`} to ${serviceLabel} workspace ${workspaceMrkdwn}${
       roleLabel ? ` as *${roleLabel}*` : ''
     }`,
+  progressHeadline: (inviterMrkdwn: string, done: number, count: number, serviceLabel: string, workspaceMrkdwn: string, roleLabel: string | undefined) =>
+    `:hourglass_flowing_sand: Inviting ${done} of ${people(count)} to ${serviceLabel} workspace ${workspaceMrkdwn}${
+      roleLabel ? ` as *${roleLabel}*` : ''
+    }, for ${inviterMrkdwn}`,
   summaryCounts: (invited: number, failed: number, unknown: number, skipped = 0) =>
     [
       invited > 0 ? `:white_check_mark: ${invited} invited` : undefined,
@@ -212,18 +267,22 @@ export const slackText = {
       .join('   '),
   summaryMoreInvitees: (count: number) => `…and ${count} more`,
   failuresInThread: () => 'Details of each problem are in the thread.',
+  reposted: () => 'Posted again: an earlier attempt to post this went unanswered (a restart or a dropped connection), so a copy of it may be above.',
   summaryMessageLine: (length: number) => `Personal message included (${length} characters).`,
   threadReply: (icon: string, whoMrkdwn: string, fault: string, detailMrkdwn: string, ref: string) =>
     `${icon} *${fault}*: ${whoMrkdwn}\n${detailMrkdwn}\n_ref ${ref}_`,
   fallbackIntro: (channelMrkdwn: string) =>
     `I could not post in ${channelMrkdwn}, so here is the result of your invitation:`,
-  outcomeStatusIcon: { invited: ':white_check_mark:', failed: ':x:', unknown: ':grey_question:', skipped: ':fast_forward:' } as const,
-  skippedLine: (whoMrkdwn: string, byMrkdwn: string, atMrkdwn: string) => `${whoMrkdwn}: already invited by ${byMrkdwn} at ${atMrkdwn}`,
+  outcomeStatusIcon: { pending: ':hourglass_flowing_sand:', invited: ':white_check_mark:', failed: ':x:', unknown: ':grey_question:', skipped: ':fast_forward:' } as const,
+  skippedLine: (whoMrkdwn: string, byMrkdwn: string, atMrkdwn: string) => `${whoMrkdwn}: already invited by ${byMrkdwn} ${atMrkdwn}`,
+  memberLine: (whoMrkdwn: string, workspaceMrkdwn: string, teamMrkdwn: string) => `${whoMrkdwn}: already on ${workspaceMrkdwn} (${teamMrkdwn}), so no e-mail was sent`,
+  joinedLine: (whoMrkdwn: string) => `${whoMrkdwn} · joined`,
+  approvedBy: (approverMrkdwn: string) => `Approved by ${approverMrkdwn}.`,
   againHint: () => 'Skipped people were invited to this workspace a few minutes ago. To invite them anyway, add `--again` to the command (or tick “Invite again” in the form).',
   overBudget: (limit: number, windowMinutes: number, remaining: number, availableAtMrkdwn: string | undefined) =>
-    `:warning: Nothing was sent: you can invite up to ${limit} people every ${windowMinutes} minutes${
+    `:warning: Nothing was sent: you can invite up to ${people(limit)} every ${windowMinutes} minutes${
       remaining > 0 ? `, and have ${remaining} left right now` : ''
-    }. ${availableAtMrkdwn ? `Send fewer, or try again at ${availableAtMrkdwn}.` : 'Split the request into smaller ones.'}`,
+    }. ${availableAtMrkdwn ? `Send fewer, or try again ${availableAtMrkdwn}.` : 'Split the request into smaller ones.'}`,
   denied: {
     guest: () => ':no_entry: Guests cannot invite people to workspaces. Nothing was sent.',
     bot: () => ':no_entry: Bots and apps cannot invite people to workspaces. Nothing was sent.',
@@ -234,8 +293,10 @@ export const slackText = {
   },
   notificationText: (count: number, serviceLabel: string, workspacePlain: string, invited: number) =>
     `${invited} of ${count} invited to ${serviceLabel} workspace ${workspacePlain}`,
-  workspaceNotFound: (nameMrkdwn: string, serviceLabels: readonly string[], closestMrkdwn: readonly string[]) =>
-    `No ${serviceLabels.join(' or ')} workspace that the bot can invite people to is called “${nameMrkdwn}”.${
+  progressNotificationText: (done: number, count: number, serviceLabel: string, workspacePlain: string) =>
+    `Inviting ${done} of ${count} to ${serviceLabel} workspace ${workspacePlain}`,
+  workspaceNotFound: (nameMrkdwn: string, serviceLabels: readonly string[], closestMrkdwn: readonly string[], sender: Sender = 'bot') =>
+    `No ${serviceLabels.join(' or ')} workspace that ${sender === 'you' ? 'you' : 'the bot'} can invite people to is called “${nameMrkdwn}”.${
       closestMrkdwn.length > 0 ? ` Closest names: ${list(closestMrkdwn)}.` : ''
     }`,
   workspaceLookupFailed: (nameMrkdwn: string, serviceLabel: string, timedOut: boolean) =>
@@ -254,17 +315,27 @@ export const workspaceMenuText = {
   wrongService: (workspaceService: string, chosenService: string) =>
     `That workspace is in ${workspaceService}, but ${chosenService} is chosen above. Pick another workspace or change the service.`,
   candidatesHint: (name: string) => `Several workspaces match “${name}”: pick one.`,
+  notLinked: (serviceLabel: string) => `🔗 ${serviceLabel}: connect your account first (bot’s Home tab)`,
+  /** The menu's one entry for someone who may not invite; Slack shows at most 75 characters. */
+  refused: {
+    guest: () => '⛔ Guests cannot invite people to workspaces',
+    bot: () => '⛔ Bots and apps cannot invite people',
+    deleted: () => '⛔ This Slack account is deactivated',
+    external: () => '⛔ Only members of this organisation can invite people',
+    not_allowed: () => '⛔ You are not on the list of people allowed to invite',
+    lookup_failed: () => '⚠ Could not check whether you may invite: try again',
+  },
 } as const;
 
 /** Whose move it is after a failure, in a few words, so people know whom to ask. */
-export function faultLabel(kind: OutcomeError['kind']): string {
+export function faultLabel(kind: OutcomeError['kind'], sender: Sender = 'bot'): string {
   switch (kind) {
     case 'invalid_request':
       return 'Refused by the service';
     case 'authentication':
-      return 'Bot credentials rejected (ask the bot’s administrator)';
+      return sender === 'you' ? 'Your account needs reconnecting' : 'Bot credentials rejected (ask the bot’s administrator)';
     case 'permission':
-      return 'The bot’s account lacks permission';
+      return sender === 'you' ? 'Your account lacks permission' : 'The bot’s account lacks permission';
     case 'not_found':
       return 'Workspace not found';
     case 'rate_limited':
@@ -275,13 +346,150 @@ export function faultLabel(kind: OutcomeError['kind']): string {
     case 'connection':
     case 'no_answer':
       return 'Service problem';
+    case 'not_checked':
+      return 'Service problem';
     case 'internal':
+    case 'interrupted':
       return 'Bot problem';
+    case 'denied':
+    case 'expired':
+      return 'Not approved';
   }
 }
 
+/** Who a request is (or was) sent as, in a few words: the accepted message and the channel summary. */
+export const identityText = {
+  acceptedAsYou: (serviceLabel: string, nameMrkdwn: string | undefined) =>
+    `Sent as you${nameMrkdwn ? ` (${nameMrkdwn})` : ''}, with your own ${serviceLabel} account.`,
+  acceptedAsBot: (serviceLabel: string) => `Sent with the bot's shared ${serviceLabel} account (you have not connected your own).`,
+  summaryAsPerson: (serviceLabel: string, nameMrkdwn: string | undefined) =>
+    `Sent with ${nameMrkdwn ? `${nameMrkdwn}’s` : 'the requester’s'} own ${serviceLabel} account`,
+  summaryAsBot: (serviceLabel: string) => `Sent with the bot’s shared ${serviceLabel} account`,
+  summaryAwaitingLink: (inviterMrkdwn: string, serviceLabel: string) =>
+    `:warning: On hold until ${inviterMrkdwn} reconnects their ${serviceLabel} account`,
+} as const;
+
+/** Asking people to connect (or reconnect) their own account, and telling them it worked. */
+export const linkText = {
+  connectButton: (serviceLabel: string) => `Connect ${serviceLabel}`,
+  reconnectButton: (serviceLabel: string) => `Reconnect ${serviceLabel}`,
+  /** The answer to a request from someone who has not linked the service yet; it waits for them. */
+  connectToSend: (serviceLabel: string) =>
+    `:link: Invitations through ${serviceLabel} go out with your own ${serviceLabel} account, so connect it first. Your request is kept for 10 minutes and sent as soon as you are connected: nothing was sent yet.`,
+  reconnectToSend: (serviceLabel: string) =>
+    `:warning: Your ${serviceLabel} connection no longer works (it was revoked or has expired). Reconnect it to send this request: it is kept for 10 minutes, and nothing was sent yet.`,
+  /** Several services could hold the workspace named, and none can be searched yet. */
+  connectToSearch: (serviceLabels: readonly string[]) =>
+    `:link: Connect your own ${serviceLabels.join(' or ')} account first: workspaces are searched, and invitations sent, as you. Your request is kept for 10 minutes and continues once you are connected.`,
+  /** The form cannot open for someone who may use no service yet. */
+  connectForForm: (serviceLabels: readonly string[]) =>
+    `:link: Connect your own ${serviceLabels.join(' or ')} account to invite people: invitations then go out as you, with your own permissions. Then run \`/invite\` again.`,
+  /** Sent while a request is already under way: the service refused the person's account. */
+  heldForReconnect: (serviceLabel: string, workspaceMrkdwn: string, ref: string) =>
+    `:warning: ${serviceLabel} no longer accepts your connected account, so your invitations to ${workspaceMrkdwn} are on hold: nothing more was sent. Reconnect it and they go out at once (they are kept for a day). (ref ${ref})`,
+  /** Told in Slack once the browser round trip is done. */
+  connected: (serviceLabel: string, nameMrkdwn: string) =>
+    `:white_check_mark: Your ${serviceLabel} account is connected: ${nameMrkdwn}. Invitations you make through ${serviceLabel} now go out as you.`,
+  resumedHeld: (count: number, serviceLabel: string) =>
+    `:arrow_forward: ${count === 1 ? 'Your request on hold is' : `Your ${count} requests on hold are`} on its way again, sent with your ${serviceLabel} account.`,
+  disconnected: (serviceLabel: string) => `Your ${serviceLabel} account is disconnected and its token deleted.`,
+} as const;
+
+/**
+ * The bot's own pages in the browser, around the services' sign-in: plain text (the page escapes it).
+ * Each has a title, a heading and what to do next; none asks anything of the person but to go back to Slack.
+ */
+export const pageText = {
+  connected: (serviceLabel: string, name: string) => ({
+    title: `Connected to ${serviceLabel}`,
+    heading: `Connected to ${serviceLabel}`,
+    lines: [`Connected as ${name} in ${serviceLabel}.`],
+  }),
+  invitationOnItsWay: () => 'Your invitation is on its way; you can close this tab.',
+  invitationAnswered: () => 'What happened to your invitation is in Slack; you can close this tab.',
+  nothingPending: (serviceLabel: string) => `Invitations you make through ${serviceLabel} now go out as you. You can close this tab.`,
+  denied: (serviceLabel: string) => ({
+    title: `${serviceLabel} was not connected`,
+    heading: 'Access was not allowed',
+    lines: [`${serviceLabel} was not connected, because access was not allowed on its sign-in page. Nothing was sent.`, 'To try again, use the Connect button in Slack.'],
+  }),
+  expired: (serviceLabel: string) => ({
+    title: 'This link has expired',
+    heading: 'This link has expired',
+    lines: [`Links to connect ${serviceLabel} work for 10 minutes. Nothing was sent.`, 'Run /invite again, or open the bot’s Home tab in Slack, for a new one.'],
+  }),
+  used: (serviceLabel: string) => ({
+    title: 'This link was already used',
+    heading: 'This link was already used',
+    lines: [`Each link to connect ${serviceLabel} works once. Nothing more was done.`, 'Run /invite again, or open the bot’s Home tab in Slack, for a new one.'],
+  }),
+  unknown: () => ({
+    title: 'This link is not valid',
+    heading: 'This link is not valid',
+    lines: ['The bot does not know this link: it may be incomplete, or from an older message. Nothing was sent.', 'Use the Connect button in Slack, or the bot’s Home tab.'],
+  }),
+  wrongState: (serviceLabel: string) => ({
+    title: 'This sign-in could not be matched',
+    heading: 'This sign-in could not be matched',
+    lines: [
+      `The answer from ${serviceLabel} does not belong to a sign-in started in this browser, so it was not used. Nothing was sent.`,
+      'Start again from the Connect button in Slack, in the same browser.',
+    ],
+  }),
+  signInExpired: (serviceLabel: string) => ({
+    title: 'The sign-in took too long',
+    heading: 'The sign-in took too long',
+    lines: [`Signing in to ${serviceLabel} must be finished within 10 minutes. Nothing was sent.`, 'Start again from the Connect button in Slack.'],
+  }),
+  serviceError: (serviceLabel: string, detail: string) => ({
+    title: `${serviceLabel} could not be connected`,
+    heading: `${serviceLabel} could not be connected`,
+    lines: [`${serviceLabel} did not complete the connection (${detail}). Nothing was sent.`, 'Try again in a few minutes from the Connect button in Slack. If it keeps failing, tell the bot’s administrator.'],
+  }),
+  misconfigured: (serviceLabel: string, detail: string) => ({
+    title: `${serviceLabel} could not be connected`,
+    heading: `${serviceLabel} could not be connected`,
+    lines: [`${serviceLabel} refused the bot’s sign-in application (${detail}). Nothing was sent.`, 'The bot’s administrator needs to check its OAuth application settings.'],
+  }),
+  footer: () => 'Invite Bot for Slack',
+} as const;
+
+/** The bot's Home tab. */
+export const homeText = {
+  title: 'Invite Bot',
+  intro: () => 'Invite people into Kantata OX and Huddle workspaces with `/invite` in any channel.',
+  accountsHeading: 'Your accounts',
+  linked: (serviceLabel: string, nameMrkdwn: string, sinceMrkdwn: string) => `*${serviceLabel}*: connected as ${nameMrkdwn} since ${sinceMrkdwn}. Invitations go out as you.`,
+  broken: (serviceLabel: string, nameMrkdwn: string) => `*${serviceLabel}*: :warning: the connection as ${nameMrkdwn} no longer works (revoked or expired). Reconnect to invite through it.`,
+  unlinkedShared: (serviceLabel: string) => `*${serviceLabel}*: not connected. Invitations go out with the bot’s shared account until you connect your own.`,
+  unlinkedRequired: (serviceLabel: string) => `*${serviceLabel}*: not connected. Connect your account to invite people through ${serviceLabel}.`,
+  sharedOnly: (serviceLabel: string) => `*${serviceLabel}*: invitations go out with the bot’s shared account.`,
+  connectLinkNote: () => 'Connect links work for 10 minutes: reopen this tab for a fresh one.',
+  disconnectButton: 'Disconnect',
+  disconnectConfirmTitle: 'Disconnect?',
+  disconnectConfirmText: (serviceLabel: string) => `Your ${serviceLabel} token is deleted. Invitations through ${serviceLabel} will need your account connected again.`,
+  disconnectConfirm: 'Disconnect',
+  cancel: 'Cancel',
+  mineHeading: 'Your last invitations',
+  noneYet: () => 'None yet. Type `/invite` in a channel to start.',
+  everyoneHeading: 'Everyone’s last requests (admin)',
+  checksHeading: 'Checks (admin)',
+  pendingHeading: 'Pending (admin)',
+  nothingPending: () => 'Nothing pending: every request is finished and reported.',
+  checkLine: (icon: string, partMrkdwn: string, status: string, detailMrkdwn: string) => `${icon} *${partMrkdwn}*: ${status} — ${detailMrkdwn}`,
+  linksLine: (serviceLabel: string, active: number, broken: number) => `*${serviceLabel}*: ${active} connected account${active === 1 ? '' : 's'}${broken > 0 ? `, ${broken} needing a reconnect` : ''}`,
+  requestLine: (iconsCounts: string, serviceLabel: string, workspaceMrkdwn: string, whenMrkdwn: string, ref: string) =>
+    `${iconsCounts} · ${serviceLabel} ${workspaceMrkdwn} · ${whenMrkdwn} · \`${ref}\``,
+  asPerson: (nameMrkdwn: string) => `as ${nameMrkdwn}`,
+  asBot: () => 'shared account',
+  onHold: () => ':warning: on hold: reconnect',
+  more: (count: number) => `…and ${count} more`,
+} as const;
+
 export const modalText = {
   title: 'Invite people',
+  connectTitle: 'Connect your account',
+  connectClose: 'Close',
   submit: 'Invite',
   close: 'Cancel',
   serviceLabel: 'Service',
@@ -289,6 +497,7 @@ export const modalText = {
   workspaceLabel: 'Workspace',
   workspacePlaceholder: 'Type part of its name, or its id',
   workspaceHint: 'Only workspaces the bot may invite people to are listed.',
+  workspaceHintLinked: 'Only workspaces you may invite people to are listed.',
   peopleLabel: 'People to invite',
   peoplePlaceholder: '"Bob Smith" <bob@acme.com>, ann@acme.com',
   peopleHint: 'E-mail addresses, with names for Kantata OX: "Full Name" <address>. Separate with commas.',
@@ -309,11 +518,115 @@ export const modalText = {
 
 export const doctorText = {
   notConfigured: () => 'not configured',
+  linkingOnly: () => 'no shared account to check: people use their own linked accounts only',
   slackOk: (bot: string, team: string, scopeCount: number) => `bot @${bot} in ${team}; all ${scopeCount} scopes of manifest.yml granted`,
   slackMissingScopes: (bot: string, team: string, missing: readonly string[]) =>
     `bot @${bot} in ${team}, but these scopes of manifest.yml are not granted: ${missing.join(', ')}. Reinstall the app.`,
+  slackScopesUnreadable: (bot: string, team: string) =>
+    `bot @${bot} in ${team}; scopes could not be read (Slack sent no x-oauth-scopes header), so they were not compared with manifest.yml`,
   slackRejected: (code: string) => `Slack refused SLACK_BOT_TOKEN (${code})`,
+  noServiceConfigured: () =>
+    'none is configured, so the bot will not start: set KANTATA_API_TOKEN for Kantata OX, and/or HUDDLE_API_TOKEN, ' +
+    'HUDDLE_CLIENT_ID + HUDDLE_CLIENT_SECRET, or HUDDLE_USERNAME + HUDDLE_PASSWORD for Huddle',
   kantataOk: (name: string | undefined, id: string) => `the token acts as ${name ?? 'user'} (user ${id})`,
   huddleOk: (count: number, form: string) => `${form} work; the account sees ${count} workspace${count === 1 ? '' : 's'}`,
   huddleForms: { bearer: 'HUDDLE_API_TOKEN', client_credentials: 'client credentials', basic: 'username and password' } as const,
+} as const;
+
+/** What operators read about the Socket Mode connection: readiness reasons (`/readyz`) and its loudest log lines. */
+export const socketModeText = {
+  notConnected: () => 'Socket Mode is not connected to Slack (reconnecting)',
+  disabled: () =>
+    'Socket Mode is disabled for this app in its settings (api.slack.com/apps → your app → Socket Mode), so Slack sends the bot nothing; restart the bot after turning it back on',
+  tokenRejected: (code: string) =>
+    `Slack refused SLACK_APP_TOKEN when opening a Socket Mode connection (${code}); give the bot a valid app-level token with the connections:write scope and restart it`,
+  stopped: () => 'Socket Mode is stopped',
+} as const;
+
+/** What `npm run cli` prints for operators. */
+export const cliText = {
+  usage: () =>
+    [
+      'usage: npm run cli -- <command>',
+      '  doctor              check the credentials for Slack, Kantata OX and Huddle',
+      '  show <ref>          one request (the reference people see in Slack) and each invitee',
+      '  pending             requests not yet finished or not yet reported in Slack',
+      '  copy-to <url>       copy the SQLite ledger into an empty PostgreSQL database (stop the bot first)',
+    ].join('\n'),
+  notFound: (ref: string) => `No request ${ref} in the ledger (it may be older than INVITE_HISTORY_DAYS).`,
+  nothingPending: () => 'Nothing pending: every request is finished and reported.',
+  copyNeedsSqlite: () => 'copy-to moves the SQLite ledger: unset DATABASE_URL so the configuration points at the SQLite file (DATA_DIR).',
+  copyNeedsPostgres: () => 'copy-to needs a postgres:// URL to copy into.',
+  copied: (requests: number, invitees: number, links = 0) =>
+    `Copied ${requests} requests and ${invitees} invitees${links > 0 ? `, and ${links} linked accounts (still sealed: keep TOKEN_ENCRYPTION_KEY)` : ''}. Set DATABASE_URL to the new database and start the bot.`,
+} as const;
+
+/** Why approvers must decide first, in a few words. */
+const APPROVAL_REASONS = {
+  external: 'it invites people from outside the company',
+  client: 'it invites people to a client team',
+  all: 'every invitation needs approval here',
+} as const;
+
+/** What approvers and requesters read about approvals. Arguments ending in Mrkdwn are escaped already. */
+export const approvalText = {
+  /** The requester's answer right after asking. */
+  awaiting: (count: number, serviceLabel: string, workspaceMrkdwn: string, reason: keyof typeof APPROVAL_REASONS, approversMrkdwn: string, expiresMrkdwn: string) =>
+    `:hourglass_flowing_sand: Your request to invite ${people(count)} to ${serviceLabel} workspace ${workspaceMrkdwn} needs approval, because ${APPROVAL_REASONS[reason]}. I asked ${approversMrkdwn}; I will tell you when they decide. Nothing is sent before then, and the request expires ${expiresMrkdwn}.`,
+  approversInChannel: (channelMrkdwn: string) => `the approvers in ${channelMrkdwn}`,
+  /** The question approvers get. */
+  question: (requesterMrkdwn: string, count: number, serviceLabel: string, workspaceMrkdwn: string, roleLabelText: string | undefined) =>
+    `:raising_hand: ${requesterMrkdwn} asks to invite ${people(count)} to ${serviceLabel} workspace ${workspaceMrkdwn}${roleLabelText ? ` as *${roleLabelText}*` : ''}.`,
+  questionNotification: (count: number, serviceLabel: string) => `An invitation of ${people(count)} to ${serviceLabel} needs your approval`,
+  reason: (reason: keyof typeof APPROVAL_REASONS) => `Needs approval because ${APPROVAL_REASONS[reason]}.`,
+  personalMessage: (messageMrkdwn: string) => `Personal message: “${messageMrkdwn}”`,
+  askedApprovers: (approversMrkdwn: string) => `Approvers: ${approversMrkdwn}.`,
+  footer: (expiresMrkdwn: string, ref: string) => `Expires ${expiresMrkdwn} · ref ${ref}`,
+  approve: 'Approve',
+  deny: 'Deny',
+  /** The channel summary's headline for a request that was never sent. */
+  summaryDenied: (approverMrkdwn: string, inviterMrkdwn: string, count: number, serviceLabel: string, workspaceMrkdwn: string) =>
+    `:no_entry: ${approverMrkdwn} denied ${inviterMrkdwn}’s request to invite ${people(count)} to ${serviceLabel} workspace ${workspaceMrkdwn}; nothing was sent.`,
+  summaryExpired: (inviterMrkdwn: string, count: number, serviceLabel: string, workspaceMrkdwn: string) =>
+    `:hourglass: ${inviterMrkdwn}’s request to invite ${people(count)} to ${serviceLabel} workspace ${workspaceMrkdwn} expired without a decision; nothing was sent.`,
+  /** What replaces the buttons once decided. */
+  decidedApproved: (approverMrkdwn: string, atMrkdwn: string) => `:white_check_mark: Approved by ${approverMrkdwn} ${atMrkdwn}.`,
+  decidedDenied: (approverMrkdwn: string, atMrkdwn: string, reasonMrkdwn: string | undefined) =>
+    `:no_entry: Denied by ${approverMrkdwn} ${atMrkdwn}${reasonMrkdwn ? `: “${reasonMrkdwn}”` : ''}.`,
+  decidedExpired: (atMrkdwn: string) => `:hourglass: Expired ${atMrkdwn}: nobody decided in time.`,
+  /** The requester's direct message once decided. */
+  toRequesterApproved: (approverMrkdwn: string, count: number, workspaceMrkdwn: string, channelMrkdwn: string, ref: string) =>
+    `:white_check_mark: ${approverMrkdwn} approved your request to invite ${people(count)} to ${workspaceMrkdwn}. Sending now; the result will be posted in ${channelMrkdwn}. (ref ${ref})`,
+  toRequesterDenied: (approverMrkdwn: string, count: number, workspaceMrkdwn: string, reasonMrkdwn: string | undefined, ref: string) =>
+    `:no_entry: ${approverMrkdwn} denied your request to invite ${people(count)} to ${workspaceMrkdwn}${reasonMrkdwn ? `: “${reasonMrkdwn}”` : ''}. Nothing was sent. (ref ${ref})`,
+  toRequesterExpired: (count: number, workspaceMrkdwn: string, hours: number, ref: string) =>
+    `:hourglass: Your request to invite ${people(count)} to ${workspaceMrkdwn} expired after ${hours === 1 ? '1 hour' : `${hours} hours`} without a decision. Nothing was sent; ask again if it is still needed. (ref ${ref})`,
+  /** Answers to the person who clicked, seen only by them. */
+  notAnApprover: () => 'Only the approvers set for this bot (INVITE_APPROVERS) can decide on invitation requests.',
+  ownRequest: () => 'This is your own request, so another approver has to approve it.',
+  alreadyDecided: (outcomeText: string) => `This request was already decided: ${outcomeText}`,
+  notFound: (ref: string) => `There is no request ${ref} any more (it may be older than the history the bot keeps).`,
+  decisionFailed: (ref: string) => `Your decision could not be recorded just now (the bot's store is unavailable). Please try again. (ref ${ref})`,
+  denyModalTitle: 'Deny the request',
+  denyModalSubmit: 'Deny',
+  denyModalClose: 'Cancel',
+  denyModalIntro: (requesterMrkdwn: string, count: number, workspaceMrkdwn: string) => `${requesterMrkdwn} asked to invite ${people(count)} to ${workspaceMrkdwn}. Nothing will be sent.`,
+  denyReasonLabel: 'Reason (optional)',
+  denyReasonHint: 'The requester sees this.',
+} as const;
+
+/** What people read about retrying from the thread. */
+export const retryText = {
+  retryButton: 'Retry',
+  checkAndRetryButton: 'Check and retry',
+  /** Under the reply: what the button does. */
+  retryHint: (requesterMrkdwn: string) => `${requesterMrkdwn} (or an admin) can send these again.`,
+  checkAndRetryHint: (requesterMrkdwn: string) =>
+    `${requesterMrkdwn} (or an admin) can check who is on the project now and send again only to the others.`,
+  queued: (count: number, ref: string) => `Sending ${people(count)} again; the summary above will update. (ref ${ref})`,
+  queuedSkipped: (count: number, skipped: number, ref: string) =>
+    `Sending ${people(count)} again (${people(skipped)} invited meanwhile by someone else, so skipped); the summary above will update. (ref ${ref})`,
+  nothing: (ref: string) => `Nothing to retry: these were sent or retried already. (ref ${ref})`,
+  notYours: (requesterMrkdwn: string) => `Only ${requesterMrkdwn} or an admin (INVITE_ADMINS) can retry this.`,
+  failed: (ref: string) => `The retry could not be recorded just now (the bot's store is unavailable). Please try again. (ref ${ref})`,
 } as const;

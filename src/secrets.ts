@@ -15,3 +15,27 @@ export function scrubSecrets(text: string, secrets: readonly string[]): string {
   }
   return scrubbed;
 }
+
+/** How many decrypted tokens the logs keep scrubbing: the most recent ones, which are the ones in use. */
+const RUNTIME_SECRET_LIMIT = 256;
+
+/**
+ * Secrets that become known only while the bot runs: people's linked tokens, once decrypted or granted.
+ * Each thread has its own (module state is per thread); its logger scrubs them like the configured ones.
+ */
+export class RuntimeSecrets {
+  private readonly known = new Set<string>();
+
+  add(secret: string): void {
+    if (secret.length < 4) return;
+    this.known.delete(secret);
+    this.known.add(secret);
+    if (this.known.size > RUNTIME_SECRET_LIMIT) this.known.delete(this.known.values().next().value as string);
+  }
+
+  values(): readonly string[] {
+    return [...this.known];
+  }
+}
+
+export const runtimeSecrets = new RuntimeSecrets();

@@ -56,6 +56,18 @@ describe('parseConfig', () => {
     ]);
   });
 
+  it('lets the doctor do without a service, and only that', () => {
+    const slackOnly = parseConfig(SLACK_TEST_ENV, { serviceRequired: false });
+    expect(enabledServices(slackOnly)).toEqual([]);
+    expect(slackOnly.slack.botToken).toBe(SLACK_TEST_ENV.SLACK_BOT_TOKEN);
+    expect(() => parseConfig({ SLACK_BOT_TOKEN: 'xoxp-user-token', SLACK_APP_TOKEN: 'xapp-1' }, { serviceRequired: false })).toThrow(
+      expect.objectContaining({ problems: ['SLACK_BOT_TOKEN must be a bot token, starting with xoxb-'] }),
+    );
+    expect(() => parseConfig({ ...SLACK_TEST_ENV, INVITE_CHANNEL_WORKSPACES: 'C1=kantata:1' }, { serviceRequired: false })).toThrow(
+      expect.objectContaining({ problems: ['INVITE_CHANNEL_WORKSPACES binds C1 to kantata, which is not configured'] }),
+    );
+  });
+
   it('names the missing half of a credential pair', () => {
     expect(problemsOf({ HUDDLE_CLIENT_ID: 'cid' })).toEqual([
       'HUDDLE_CLIENT_SECRET must be set together with HUDDLE_CLIENT_ID',
@@ -137,7 +149,9 @@ describe('guard-rail settings', () => {
       maxPerRequest: 50,
       userBudget: { invitations: 30, windowMs: 600_000 },
       duplicateWindowMs: 600_000,
+      approval: { required: 'none', approverUsers: [], approverUsergroups: [], expiryMs: 72 * 3_600_000 },
     });
+    expect(parseConfig(base).admins).toEqual([]);
   });
 
   it('read lists, channel bindings and limits', () => {
@@ -164,7 +178,38 @@ describe('guard-rail settings', () => {
       maxPerRequest: 500,
       userBudget: { invitations: 100, windowMs: 3_600_000 },
       duplicateWindowMs: 300_000,
+      approval: { required: 'none', approverUsers: [], approverUsergroups: [], expiryMs: 72 * 3_600_000 },
     });
+  });
+
+  it('read approvals: who decides, where, for how long, and who may retry for others', () => {
+    const config = parseConfig({
+      ...base,
+      INVITE_INTERNAL_DOMAINS: 'acme.com',
+      INVITE_APPROVAL_REQUIRED: 'External',
+      INVITE_APPROVERS: 'U1, S2,W3',
+      INVITE_APPROVAL_CHANNEL: 'C0789',
+      INVITE_APPROVAL_EXPIRY_HOURS: '24',
+      INVITE_ADMINS: 'U9',
+    });
+    expect(config.policy.approval).toEqual({ required: 'external', approverUsers: ['U1', 'W3'], approverUsergroups: ['S2'], channel: 'C0789', expiryMs: 24 * 3_600_000 });
+    expect(config.admins).toEqual(['U9']);
+  });
+
+  it('name every approval setting that cannot work', () => {
+    expect(problemsOf({ KANTATA_API_TOKEN: 'kt-1', INVITE_APPROVAL_REQUIRED: 'sometimes', INVITE_APPROVERS: 'lee', INVITE_APPROVAL_CHANNEL: '#approvals', INVITE_ADMINS: 'S1' })).toEqual([
+      'INVITE_APPROVAL_REQUIRED must be one of none, external, client, all',
+      'INVITE_APPROVERS must list Slack user ids (U…) and user group ids (S…) separated by commas; not valid: lee',
+      'INVITE_APPROVAL_CHANNEL must be a Slack channel id (C…)',
+      'INVITE_ADMINS must list Slack user ids (U…) separated by commas; not valid: S1',
+    ]);
+    expect(problemsOf({ KANTATA_API_TOKEN: 'kt-1', INVITE_APPROVAL_REQUIRED: 'all' })).toEqual(['INVITE_APPROVAL_REQUIRED is all: set INVITE_APPROVERS to the people (or user groups) who decide']);
+    expect(problemsOf({ KANTATA_API_TOKEN: 'kt-1', INVITE_APPROVAL_REQUIRED: 'external', INVITE_APPROVERS: 'U1' })).toEqual([
+      'INVITE_APPROVAL_REQUIRED=external needs INVITE_INTERNAL_DOMAINS: the domains that are not outside',
+    ]);
+    expect(problemsOf({ HUDDLE_API_TOKEN: 'ht-1', INVITE_APPROVAL_REQUIRED: 'client', INVITE_APPROVERS: 'U1' })).toEqual([
+      'INVITE_APPROVAL_REQUIRED=client concerns Kantata OX buyer invitations, and Kantata OX is not configured',
+    ]);
   });
 
   it('name every malformed setting', () => {
@@ -197,5 +242,87 @@ describe('guard-rail settings', () => {
       'WORKSPACE_SEARCH_CACHE_SECONDS must be a whole number of seconds from 0 to 3600',
       'WORKSPACE_SEARCH_TIMEOUT_MS must be at most 2500: Slack drops answers after 3 seconds',
     ]);
+  });
+
+  it('reads the follow-up budget: 60 lookups an hour unless set, 0 for none', () => {
+    expect(parseConfig({ ...SLACK_TEST_ENV, KANTATA_API_TOKEN: 'kt-1' }).followUp).toEqual({ callsPerHour: 60 });
+    expect(parseConfig({ ...SLACK_TEST_ENV, KANTATA_API_TOKEN: 'kt-1', INVITE_FOLLOWUP_CALLS_PER_HOUR: '0' }).followUp).toEqual({ callsPerHour: 0 });
+    expect(parseConfig({ ...SLACK_TEST_ENV, KANTATA_API_TOKEN: 'kt-1', INVITE_FOLLOWUP_CALLS_PER_HOUR: '3600' }).followUp).toEqual({ callsPerHour: 3600 });
+    for (const bad of ['3601', '-1', '1.5', 'lots']) {
+      expect(problemsOf({ KANTATA_API_TOKEN: 'kt-1', INVITE_FOLLOWUP_CALLS_PER_HOUR: bad })).toEqual(['INVITE_FOLLOWUP_CALLS_PER_HOUR must be a whole number from 0 (no follow-up) to 3600']);
+    }
+  });
+});
+
+describe('account linking settings', () => {
+  const key1 = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
+  const key2 = `k2:${Buffer.alloc(32, 2).toString('base64')}`;
+  const kantataLinking = { PUBLIC_URL: 'https://invite-bot.example/', KANTATA_CLIENT_ID: 'kc', KANTATA_CLIENT_SECRET: 'ks-secret', TOKEN_ENCRYPTION_KEY: key1 };
+
+  it('changes nothing without an OAuth client: everyone uses the shared tokens', () => {
+    const config = parseConfig({ ...SLACK_TEST_ENV, KANTATA_API_TOKEN: 'kt-1', HUDDLE_CLIENT_ID: 'cid', HUDDLE_CLIENT_SECRET: 'cs-1' });
+    expect(config.identity).toBeUndefined();
+    expect(config.huddle?.auth?.kind).toBe('client_credentials');
+  });
+
+  it('links Kantata OX with its OAuth application, and lets it be the only Kantata access', () => {
+    const config = parseConfig({ ...SLACK_TEST_ENV, ...kantataLinking, TOKEN_ENCRYPTION_KEY: `${key2}, ${key1}` });
+    expect(config.identity).toEqual({
+      publicUrl: 'https://invite-bot.example',
+      requireLinkedAccount: false,
+      tokenKeys: [
+        { id: 'k2', key: Buffer.alloc(32, 2).toString('base64') },
+        { id: 'k1', key: Buffer.alloc(32, 1).toString('base64') },
+      ],
+      tokenKeysText: `${key2}, ${key1}`,
+      kantata: { clientId: 'kc', clientSecret: 'ks-secret', loginUrl: 'https://app.mavenlink.com' },
+    });
+    expect(config.kantata).toEqual({ apiUrl: 'https://api.mavenlink.com/api/v1', webUrl: 'https://app.mavenlink.com' });
+    expect(enabledServices(config)).toEqual(['kantata']);
+    expect(secretValues(config)).toEqual(expect.arrayContaining(['ks-secret', `${key2}, ${key1}`, Buffer.alloc(32, 1).toString('base64')]));
+  });
+
+  it('reuses HUDDLE_CLIENT_ID for linking with PUBLIC_URL: with its secret also the shared client credentials, alone linking only', () => {
+    const both = parseConfig({ ...SLACK_TEST_ENV, PUBLIC_URL: 'https://bot.example', TOKEN_ENCRYPTION_KEY: key1, HUDDLE_CLIENT_ID: 'hc', HUDDLE_CLIENT_SECRET: 'hs-1' });
+    expect(both.huddle?.auth).toMatchObject({ kind: 'client_credentials', clientId: 'hc' });
+    expect(both.identity?.huddle).toEqual({ clientId: 'hc', clientSecret: 'hs-1', loginUrl: 'https://login.huddle.net' });
+    const alone = parseConfig({ ...SLACK_TEST_ENV, PUBLIC_URL: 'https://bot.example', TOKEN_ENCRYPTION_KEY: key1, HUDDLE_CLIENT_ID: 'hc', HUDDLE_API_TOKEN: 'ht-1' });
+    expect(alone.huddle?.auth).toEqual({ kind: 'bearer', token: 'ht-1' });
+    expect(alone.identity?.huddle).toEqual({ clientId: 'hc', loginUrl: 'https://login.huddle.net' });
+    // Without PUBLIC_URL the client id is only the shared form, which needs its secret, as before.
+    expect(problemsOf({ HUDDLE_CLIENT_ID: 'hc' })).toEqual(['HUDDLE_CLIENT_SECRET must be set together with HUDDLE_CLIENT_ID']);
+  });
+
+  it('names each problem and never its value', () => {
+    const problems = problemsOf({
+      KANTATA_API_TOKEN: 'kt-1',
+      PUBLIC_URL: 'http://bot.example',
+      KANTATA_CLIENT_ID: 'kc',
+      KANTATA_CLIENT_SECRET: 'very-secret-value',
+      TOKEN_ENCRYPTION_KEY: 'k1:c2hvcnQ=',
+      INVITE_REQUIRE_LINKED_ACCOUNT: 'maybe',
+      INVITE_ADMINS: 'ann',
+    });
+    expect(problems).toEqual([
+      'INVITE_REQUIRE_LINKED_ACCOUNT must be true or false',
+      'PUBLIC_URL must be an https:// URL (http:// only for localhost)',
+      expect.stringMatching(/^TOKEN_ENCRYPTION_KEY must be one or more id:key pairs/),
+      'INVITE_ADMINS must list Slack user ids (U…) separated by commas; not valid: ann',
+    ]);
+    expect(problems.join('\n')).not.toContain('very-secret-value');
+    expect(problems.join('\n')).not.toContain('c2hvcnQ=');
+  });
+
+  it('asks for what linking needs, and refuses settings that would do nothing', () => {
+    expect(problemsOf({ KANTATA_API_TOKEN: 'kt-1', KANTATA_CLIENT_ID: 'kc', KANTATA_CLIENT_SECRET: 'ks' })).toEqual([
+      expect.stringMatching(/^KANTATA_CLIENT_ID needs PUBLIC_URL/),
+    ]);
+    expect(problemsOf({ KANTATA_API_TOKEN: 'kt-1', PUBLIC_URL: 'https://bot.example', KANTATA_CLIENT_ID: 'kc', KANTATA_CLIENT_SECRET: 'ks' })).toEqual([
+      expect.stringMatching(/^TOKEN_ENCRYPTION_KEY is not set/),
+    ]);
+    expect(problemsOf({ KANTATA_API_TOKEN: 'kt-1', INVITE_REQUIRE_LINKED_ACCOUNT: 'true' })).toEqual([expect.stringMatching(/^INVITE_REQUIRE_LINKED_ACCOUNT needs linking/)]);
+    expect(problemsOf({ KANTATA_API_TOKEN: 'kt-1', KANTATA_OAUTH_URL: 'https://app.example' })).toEqual([expect.stringMatching(/^KANTATA_OAUTH_URL is only used for linking/)]);
+    expect(problemsOf({ ...kantataLinking, TOKEN_ENCRYPTION_KEY: `${key1},${key1}` })).toEqual(['TOKEN_ENCRYPTION_KEY names a key id twice: each key needs an id of its own']);
+    expect(parseConfig({ ...SLACK_TEST_ENV, ...kantataLinking, PUBLIC_URL: 'http://localhost:3000' }).identity?.publicUrl).toBe('http://localhost:3000');
   });
 });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { webApi } from '@slack/bolt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
-import { formatReport, manifestScopes, readManifestScopes, runDoctor } from '../src/doctor.js';
+import { doctorExitCode, formatReport, manifestScopes, readManifestScopes, runDoctor } from '../src/doctor.js';
 import { createEngine } from '../src/engine.js';
 import { lightFetch } from '../src/slack/light-fetch.js';
 import { SLACK_TEST_ENV } from './fakes/env.js';
@@ -29,7 +29,7 @@ async function doctor(env: Record<string, string>, tweak: (fakes: { slack: FakeS
     ...(env.HUDDLE_API_TOKEN || env.HUDDLE_CLIENT_ID || env.HUDDLE_USERNAME ? { HUDDLE_API_URL: huddle.apiUrl } : {}),
     ...(env.HUDDLE_CLIENT_ID ? { HUDDLE_TOKEN_URL: huddle.tokenUrl } : {}),
     ...env,
-  });
+  }, { serviceRequired: false });
   const engine = createEngine(config, { logger: recordingLogger().logger, retryPolicy: { maxAttempts: 1, maxTotalMs: 100, baseDelayMs: 1, maxDelayMs: 1 } });
   closers.push(() => engine.close());
   const client = new webApi.WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl ?? '', retryConfig: { retries: 0 }, fetch: lightFetch, logLevel: webApi.LogLevel.ERROR });
@@ -80,5 +80,46 @@ describe('npm run doctor', () => {
       status: 'failed',
       detail: 'bot @invite-bot in Acme, but these scopes of manifest.yml are not granted: chat:write.public, users:read, users:read.email, usergroups:read. Reinstall the app.',
     });
+  });
+
+  it('warns, and passes, when Slack sends no x-oauth-scopes header to compare with manifest.yml', async () => {
+    const results = await doctor({ KANTATA_API_TOKEN: 'kt-right' }, ({ slack }) => {
+      slack.sendScopesHeader = false;
+    });
+    expect(results[0]).toEqual({
+      part: 'Slack',
+      status: 'warning',
+      detail: 'bot @invite-bot in Acme; scopes could not be read (Slack sent no x-oauth-scopes header), so they were not compared with manifest.yml',
+    });
+    expect(doctorExitCode(results)).toBe(0);
+    expect(formatReport(results).split('\n')[1]).toMatch(/^Slack\s+warning\s+bot @invite-bot in Acme; scopes could not be read/);
+  });
+
+  it('checks Slack on its own before any service is configured, and warns that the bot will not start', async () => {
+    const results = await doctor({});
+    expect(results).toEqual([
+      { part: 'Slack', status: 'ok', detail: 'bot @invite-bot in Acme; all 6 scopes of manifest.yml granted' },
+      { part: 'Kantata OX', status: 'skipped', detail: 'not configured' },
+      { part: 'Huddle', status: 'skipped', detail: 'not configured' },
+      {
+        part: 'Services',
+        status: 'warning',
+        detail: 'none is configured, so the bot will not start: set KANTATA_API_TOKEN for Kantata OX, and/or HUDDLE_API_TOKEN, HUDDLE_CLIENT_ID + HUDDLE_CLIENT_SECRET, or HUDDLE_USERNAME + HUDDLE_PASSWORD for Huddle',
+      },
+    ]);
+    expect(doctorExitCode(results)).toBe(0);
+  });
+
+  it('fails on a wrong Slack token with no service configured, printing no secret', async () => {
+    const results = await doctor({ SLACK_BOT_TOKEN: 'xoxb-wrong-slack-only' });
+    expect(results.map((result) => result.status)).toEqual(['failed', 'skipped', 'skipped', 'warning']);
+    expect(doctorExitCode(results)).toBe(1);
+    const report = formatReport(results);
+    for (const secret of ['xoxb-wrong-slack-only', SLACK_TEST_ENV.SLACK_SIGNING_SECRET]) expect(report).not.toContain(secret);
+  });
+
+  it('adds no service warning once a service is configured', async () => {
+    const results = await doctor({ HUDDLE_API_TOKEN: 'ht-right' });
+    expect(results.map((result) => result.part)).toEqual(['Slack', 'Kantata OX', 'Huddle']);
   });
 });

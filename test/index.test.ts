@@ -1,7 +1,8 @@
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLACK_TEST_ENV } from './fakes/env.js';
@@ -13,10 +14,6 @@ const root = resolve(import.meta.dirname, '..');
 const entry = join(root, 'dist', 'index.js');
 // An empty working directory, so no developer's .env is read.
 const cwd = mkdtempSync(join(tmpdir(), 'invite-bot-'));
-
-beforeAll(() => {
-  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { cwd: root });
-}, 60_000);
 
 function run(env: Record<string, string>): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, [entry], { cwd, env: { PATH: process.env.PATH ?? '', ...env } });
@@ -64,6 +61,30 @@ describe('the bot process', () => {
     }
   });
 
+  it('runs the doctor with only Slack configured: Slack checked, a warning that the bot will not start, exit 0', async () => {
+    const slack = await FakeSlack.start(SLACK_TEST_ENV.SLACK_BOT_TOKEN);
+    try {
+      const child = spawn(process.execPath, [join(root, 'dist', 'cli.js'), 'doctor'], {
+        cwd,
+        env: { PATH: process.env.PATH ?? '', ...SLACK_TEST_ENV, SLACK_API_URL: slack.apiUrl },
+      });
+      const result = await exited(child);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const lines = result.stdout.trim().split('\n');
+      expect(lines.slice(1).map((line) => line.split(/\s{2,}/).slice(0, 2))).toEqual([
+        ['Slack', 'ok'],
+        ['Kantata OX', 'skipped'],
+        ['Huddle', 'skipped'],
+        ['Services', 'warning'],
+      ]);
+      expect(lines[4]).toMatch(/none is configured, so the bot will not start/);
+      for (const secret of Object.values(SLACK_TEST_ENV)) expect(result.stdout).not.toContain(secret);
+    } finally {
+      await slack.close();
+    }
+  });
+
   describe('running', () => {
     let slack: FakeSlack;
     let kantata: FakeKantata;
@@ -76,7 +97,7 @@ describe('the bot process', () => {
       await Promise.all([slack.close(), kantata.close()]);
     });
 
-    it('serves /healthz, and on SIGTERM finishes the invitation in flight, then exits 0', async () => {
+    it('serves /readyz, and on SIGTERM finishes the invitation in flight, then exits 0', async () => {
       const child = run({
         ...SLACK_TEST_ENV,
         SLACK_API_URL: slack.apiUrl,
@@ -95,7 +116,7 @@ describe('the bot process', () => {
         });
         setTimeout(() => reject(new Error('the bot did not start')), 10_000);
       });
-      const health = await request(`http://127.0.0.1:${port}/healthz`);
+      const health = await request(`http://127.0.0.1:${port}/readyz`);
       expect(health.statusCode).toBe(200);
       expect(await health.body.json()).toEqual({ status: 'ready' });
 
@@ -121,5 +142,38 @@ describe('the bot process', () => {
       expect(result.stdout).not.toContain('kt-process-token');
       expect(result.stdout).not.toContain(SLACK_TEST_ENV.SLACK_BOT_TOKEN);
     }, 30_000);
+  });
+});
+
+describe('a process with the crash guards of src/process-guards.ts', () => {
+  /** Node with the bot's logger and guards, then `crash` (module code); what it printed and how it ended. */
+  function runWithGuards(crash: string): ReturnType<typeof exited> {
+    const url = (file: string) => pathToFileURL(join(root, 'dist', file)).href;
+    const script = [
+      `import { createLogger } from ${JSON.stringify(url('logger.js'))};`,
+      `import { installProcessGuards } from ${JSON.stringify(url('process-guards.js'))};`,
+      `installProcessGuards(createLogger({ level: 'info', secrets: [] }), (code) => process.exit(code));`,
+      // Kept alive like the bot's server, so only the guard can end the process.
+      'setInterval(() => {}, 1000);',
+      crash,
+    ].join('\n');
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd, env: { PATH: process.env.PATH ?? '' } });
+    // Without a working guard the interval keeps it alive: end it, so the test fails on the exit code.
+    const deadline = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    return exited(child).finally(() => clearTimeout(deadline));
+  }
+
+  it('exits 1 on a promise nobody awaits, with the stack in the log', async () => {
+    const result = await runWithGuards(`async function inviteEveryone() { throw new Error('nobody caught me'); }\nsetTimeout(() => void inviteEveryone(), 10);`);
+    expect(result.code).toBe(1);
+    const line = JSON.parse(result.stdout.trim()) as Record<string, unknown>;
+    expect(line).toMatchObject({ level: 60, event: 'unhandled_rejection', error: 'nobody caught me' });
+    expect(line.stack).toMatch(/^Error: nobody caught me\n\s+at inviteEveryone/);
+  });
+
+  it('exits 1 on an exception thrown in a callback', async () => {
+    const result = await runWithGuards(`setTimeout(() => { throw new RangeError('out of range'); }, 10);`);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout.trim())).toMatchObject({ level: 60, event: 'uncaught_exception', error: 'out of range', stack: expect.stringContaining('RangeError: out of range') });
   });
 });

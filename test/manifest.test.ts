@@ -18,6 +18,12 @@ describe('manifest.yml', () => {
     expect(scopes).toEqual(['commands', 'chat:write', 'chat:write.public', 'users:read', 'users:read.email', 'usergroups:read']);
   });
 
+  it('has the Home tab, and subscribes to app_home_opened (no scope needed)', () => {
+    expect(value('home_tab_enabled')).toBe('true');
+    const events = /bot_events:\n((?:\s+- .+\n)+)/.exec(manifest)?.[1]?.match(/- (\S+)/g)?.map((line) => line.slice(2));
+    expect(events).toEqual(['app_home_opened']);
+  });
+
   it('turns on interactivity and Socket Mode, within Slack’s name limits', () => {
     expect(value('is_enabled')).toBe('true');
     expect(value('socket_mode_enabled')).toBe('true');

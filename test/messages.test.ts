@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { OutcomeError, ProblemOutcome } from '../src/invitations/outcome.js';
-import { failureText, quoted } from '../src/messages.js';
+import { failureText, helpText, quoted, slackText } from '../src/messages.js';
+import { slackDateTime } from '../src/slack/mrkdwn.js';
+import { rawControlCharacters } from './fakes/mrkdwn.js';
 
 const invitee = { email: 'bob@acme.com' };
 const failed = (error: OutcomeError): ProblemOutcome => ({ status: 'failed', invitee, error });
@@ -94,5 +96,36 @@ describe('quoted', () => {
     const long = quoted('x'.repeat(100));
     expect([...long]).toHaveLength(62);
     expect(long.endsWith('…"')).toBe(true);
+  });
+});
+
+describe('mrkdwn texts', () => {
+  it('escape <, > and & in help and hints, where Slack would read them as controls', () => {
+    const texts = [
+      helpText(['kantata']),
+      helpText(['huddle']),
+      helpText(['kantata', 'huddle']),
+      slackText.unparseable(['`x`']),
+      slackText.usageHint(),
+      slackText.workspaceLookupFailed('Acme', 'Kantata OX', true),
+      slackText.workspaceAmbiguous('Acme', []),
+      slackText.againHint(),
+    ];
+    expect(texts.map(rawControlCharacters)).toEqual(texts.map(() => []));
+    expect(helpText(['kantata'])).toContain('`Bob Smith &lt;bob@acme.com&gt;`');
+    expect(helpText(['kantata'])).toContain('`to kantata:&lt;workspace id&gt;`');
+  });
+
+  it('the checker itself catches a raw control character and lets Slack’s own controls through', () => {
+    expect(rawControlCharacters('write <bob@acme.com> & go')).toEqual(['<', '>', '&']);
+    expect(rawControlCharacters('<@U1> <#C1> <https://a.example/x|A &amp; B> &lt;b&gt; <!date^1^{date_short_pretty} at {time}|x>')).toEqual([]);
+  });
+
+  it('show a moment with its day, for windows that may span days', () => {
+    const moment = Date.UTC(2026, 10, 12, 10, 42);
+    expect(slackDateTime(moment)).toBe(`<!date^${moment / 1000}^{date_short_pretty} at {time}|2026-11-12 10:42 UTC>`);
+    expect(slackText.skippedLine('bob@acme.com', '<@U1>', slackDateTime(moment))).toBe(
+      `bob@acme.com: already invited by <@U1> <!date^${moment / 1000}^{date_short_pretty} at {time}|2026-11-12 10:42 UTC>`,
+    );
   });
 });

@@ -1,6 +1,9 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig, secretValues } from '../src/config.js';
 import { createEngine } from '../src/engine.js';
+import { SQLITE_FILE } from '../src/invitations/ledger/open.js';
 import type { InvitationRequest } from '../src/invitations/request.js';
 import { failureText } from '../src/messages.js';
 import { ManualClock } from './fakes/clock.js';
@@ -8,6 +11,14 @@ import { FakeHuddle, huddleError } from './fakes/fake-huddle.js';
 import { FakeKantata, kantataError } from './fakes/fake-kantata.js';
 import { recordingLogger } from './fakes/recording-logger.js';
 import { SLACK_TEST_ENV } from './fakes/env.js';
+import { sendThrough } from './fakes/send-through.js';
+import { sqliteStore } from './fakes/stores.js';
+
+/** Recent writes sit in SQLite's write-ahead log until a checkpoint: read it too. */
+function readWal(dataDir: string): string {
+  const wal = join(dataDir, `${SQLITE_FILE}-wal`);
+  return existsSync(wal) ? readFileSync(wal).toString('latin1') : '';
+}
 
 const KANTATA_TOKEN = 'kt-secret-4c1d9e';
 const CLIENT_SECRET = 'hc-secret-77aa01';
@@ -46,7 +57,8 @@ describe('secrets', () => {
     });
     closers.push(() => engine.close());
 
-    kantata.server.respondNext(
+    kantata.server.respondNextTo(
+      /\/invite/,
       kantataError(401, 'oauth', `Invalid OAuth 2 Request: token ${KANTATA_TOKEN} was revoked`),
       kantataError(503, 'system', `backend said Bearer ${KANTATA_TOKEN}`),
       kantataError(503, 'system', `backend said Bearer ${KANTATA_TOKEN}`),
@@ -60,9 +72,15 @@ describe('secrets', () => {
       { service: 'kantata', workspaceId: '12345', role: 'maven', requestedBy, invitees: [{ email: 'b@acme.com', fullName: 'B' }] },
       { service: 'huddle', workspaceId: '89178', requestedBy, invitees: [{ email: 'c@acme.com' }] },
     ];
+    const store = sqliteStore();
+    const ledger = await store.open();
+    closers.push(async () => {
+      await ledger.close();
+      await store.drop();
+    });
     const texts: string[] = [];
     for (const request of requests) {
-      const result = await engine.invitations.send(request);
+      const result = await sendThrough(engine, ledger, request, log.logger);
       for (const outcome of result.outcomes) {
         expect(outcome.status).not.toBe('invited');
         if (outcome.status === 'failed' || outcome.status === 'unknown') texts.push(failureText(request.service, request.workspaceId, outcome), JSON.stringify(outcome));
@@ -70,18 +88,28 @@ describe('secrets', () => {
     }
     expect(texts.join('\n')).toContain('[redacted]');
     expect(log.lines.length).toBeGreaterThanOrEqual(3);
+    // What the services said is kept in the ledger too: scrubbed there as well.
+    const database = readFileSync(join(store.env.DATA_DIR ?? '', SQLITE_FILE)).toString('latin1') + readWal(store.env.DATA_DIR ?? '');
+    expect(database).toContain('[redacted]');
     for (const secret of secrets) {
       for (const line of [...log.lines, ...texts]) expect(line).not.toContain(secret);
+      expect(database).not.toContain(secret);
     }
   });
 
   it('travel only in their own auth header (or, for the client secret, the token grant body)', async () => {
     const { kantata, huddle, config } = await setup();
     const engine = createEngine(config, { logger: recordingLogger().logger });
-    closers.push(() => engine.close());
+    const store = sqliteStore();
+    const ledger = await store.open();
+    closers.push(async () => {
+      await engine.close();
+      await ledger.close();
+      await store.drop();
+    });
     const requestedBy = { userId: 'U1' };
-    await engine.invitations.send({ service: 'kantata', workspaceId: '12345', role: 'maven', requestedBy, invitees: [{ email: 'a@acme.com', fullName: 'A' }] });
-    await engine.invitations.send({ service: 'huddle', workspaceId: '89178', requestedBy, invitees: [{ email: 'c@acme.com' }], message: 'hi' });
+    await sendThrough(engine, ledger, { service: 'kantata', workspaceId: '12345', role: 'maven', requestedBy, invitees: [{ email: 'a@acme.com', fullName: 'A' }] });
+    await sendThrough(engine, ledger, { service: 'huddle', workspaceId: '89178', requestedBy, invitees: [{ email: 'c@acme.com' }], message: 'hi' });
     for (const request of [...kantata.server.requests, ...huddle.server.requests]) {
       const { authorization, ...otherHeaders } = request.headers;
       const visible = JSON.stringify(otherHeaders) + (request.path === '/token' ? '' : request.body) + request.path;

@@ -16,7 +16,19 @@ export interface Requester {
   readonly channelId?: string;
 }
 
-/** What a person asked for, before anything was checked: every field may be missing or wrong. */
+/** Parts of a draft that must be looked up before it can be checked in full. */
+export interface Unresolved {
+  /** Slack colleagues mentioned or picked: Slack knows their addresses and names. */
+  readonly colleagueIds: readonly string[];
+  /** A workspace given by name, to be found in the services' own lists. */
+  readonly workspaceName?: string;
+}
+
+/**
+ * What a person asked for, from the command or the form, before anything was checked: every field may be
+ * missing or wrong, and some may still be unresolved. The one request type from parsing to sending:
+ * validation turns a complete draft into an InvitationRequest.
+ */
 export interface InvitationDraft {
   readonly service?: string;
   readonly workspaceId?: string;
@@ -25,6 +37,12 @@ export interface InvitationDraft {
   readonly subject?: string;
   readonly message?: string;
   readonly requestedBy: Requester;
+  readonly unresolved?: Unresolved;
+}
+
+/** True while the draft names colleagues or a workspace that have not been looked up yet. */
+export function hasUnresolved(draft: InvitationDraft): boolean {
+  return (draft.unresolved?.colleagueIds.length ?? 0) > 0 || draft.unresolved?.workspaceName !== undefined;
 }
 
 interface ValidatedFields {

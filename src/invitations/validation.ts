@@ -1,5 +1,6 @@
 import { validationText, type EmailProblem } from '../messages.js';
 import {
+  hasUnresolved,
   SERVICE_NAMES,
   type InvitationDraft,
   type InvitationRequest,
@@ -104,16 +105,21 @@ export function mergeDuplicateInvitees(invitees: readonly Invitee[]): Invitee[] 
 }
 
 /**
- * Checks a whole draft and reports every problem at once, each under its field. Only a draft with no
- * problem at all becomes an InvitationRequest: one bad address means nothing is sent.
+ * Checks a whole draft and reports every problem at once, each under its field. Only a complete draft
+ * with no problem at all becomes an InvitationRequest: one bad address means nothing is sent. Parts still
+ * unresolved (colleagues, a workspace name) are not reported missing: they are on their way, and
+ * everything else can already be judged, so mistakes are told before any lookup.
  */
 export function validateInvitationDraft(draft: InvitationDraft, context: ValidationContext): ValidationResult {
   const problems: ValidationProblem[] = [];
   const problem: Report = (field, message, missing) => problems.push({ field, message, ...(missing ? { missing } : {}) });
+  const pendingWorkspace = draft.unresolved?.workspaceName !== undefined;
+  const pendingColleagues = (draft.unresolved?.colleagueIds.length ?? 0) > 0;
 
-  const service = checkService(draft.service, context.enabledServices, problem);
-  const workspaceId = checkWorkspaceId(draft.workspaceId, problem);
-  const invitees = checkInvitees(draft, service, context.maxInvitees ?? LIMITS.maxInvitees, problem);
+  // A workspace found by name brings its service; colleagues bring their addresses.
+  const service = checkService(draft.service, context.enabledServices, problem, pendingWorkspace);
+  const workspaceId = checkWorkspaceId(draft.workspaceId, problem, pendingWorkspace);
+  const invitees = checkInvitees(draft, service, context.maxInvitees ?? LIMITS.maxInvitees, problem, pendingColleagues);
   const role = checkRole(draft.role, service, problem);
   const subject = checkText('subject', draft.subject, LIMITS.maxSubjectLength, problem);
   const message = checkText('message', draft.message, LIMITS.maxMessageLength, problem);
@@ -122,7 +128,7 @@ export function validateInvitationDraft(draft: InvitationDraft, context: Validat
   if (problems.length === 0 && service && workspaceId) {
     problems.push(...policyProblems(service, workspaceId, invitees, role, context));
   }
-  if (problems.length > 0 || !service || !workspaceId) return { ok: false, problems };
+  if (problems.length > 0 || !service || !workspaceId || hasUnresolved(draft)) return { ok: false, problems };
   const common = {
     workspaceId,
     invitees,
@@ -140,7 +146,7 @@ export function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 }
 
-function inDomains(address: string, domains: readonly string[]): boolean {
+export function inDomains(address: string, domains: readonly string[]): boolean {
   const domain = domainOf(address);
   return domains.some((listed) => domain === listed || domain.endsWith(`.${listed}`));
 }
@@ -170,11 +176,11 @@ function policyProblems(
 
 type Report = (field: DraftField, message: string, missing?: true) => void;
 
-function checkService(given: string | undefined, enabled: readonly ServiceName[], problem: Report): ServiceName | undefined {
+function checkService(given: string | undefined, enabled: readonly ServiceName[], problem: Report, comingLater: boolean): ServiceName | undefined {
   const name = given?.trim().toLowerCase();
   if (!name) {
     if (enabled.length === 1) return enabled[0];
-    problem('service', validationText.serviceMissing(enabled), true);
+    if (!comingLater) problem('service', validationText.serviceMissing(enabled), true);
     return undefined;
   }
   if (!(SERVICE_NAMES as readonly string[]).includes(name)) {
@@ -188,10 +194,10 @@ function checkService(given: string | undefined, enabled: readonly ServiceName[]
   return name as ServiceName;
 }
 
-function checkWorkspaceId(given: string | undefined, problem: Report): string | undefined {
+function checkWorkspaceId(given: string | undefined, problem: Report, comingLater: boolean): string | undefined {
   const id = given?.trim();
   if (!id) {
-    problem('workspaceId', validationText.workspaceMissing(), true);
+    if (!comingLater) problem('workspaceId', validationText.workspaceMissing(), true);
     return undefined;
   }
   if (!new RegExp(`^[1-9][0-9]{0,${LIMITS.maxWorkspaceIdDigits - 1}}$`).test(id)) {
@@ -206,12 +212,13 @@ function checkInvitees(
   service: ServiceName | undefined,
   maxInvitees: number,
   problem: Report,
+  colleaguesComing: boolean,
 ): Invitee[] {
   const cleaned = draft.invitees
     .map((invitee) => ({ email: invitee.email.trim(), fullName: normaliseName(invitee.fullName), rawName: invitee.fullName }))
     .filter((invitee) => invitee.email.length > 0 || invitee.fullName);
   if (cleaned.length === 0) {
-    problem('invitees', validationText.noInvitees(), true);
+    if (!colleaguesComing) problem('invitees', validationText.noInvitees(), true);
     return [];
   }
   const badAddresses = cleaned.flatMap(({ email, fullName }) => {

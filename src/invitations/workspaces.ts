@@ -5,6 +5,13 @@ export interface Workspace {
   readonly service: ServiceName;
   readonly id: string;
   readonly title: string;
+  /** Kantata: what the project calls its provider (maven) and client (buyer) teams. */
+  readonly teams?: TeamNames;
+}
+
+export interface TeamNames {
+  readonly maven: string;
+  readonly buyer: string;
 }
 
 /** What one service can tell about its workspaces; built over the provider clients by the engine. */
@@ -53,7 +60,7 @@ interface CacheEntry<T> {
  */
 export class WorkspaceDirectory {
   private readonly searches = new Map<string, CacheEntry<Workspace[]>>();
-  private readonly titles = new Map<string, { readonly expiresAt: number; readonly title: string }>();
+  private readonly known = new Map<string, { readonly expiresAt: number; readonly workspace: Workspace }>();
   private readonly now: () => number;
   private readonly maxEntries: number;
 
@@ -111,27 +118,32 @@ export class WorkspaceDirectory {
 
   /** The title of a workspace, when the service names it within the time box; undefined otherwise. */
   async title(service: ServiceName, id: string, timeoutMs = this.options.timeoutMs): Promise<string | undefined> {
-    const known = this.knownTitle(service, id);
+    return (await this.details(service, id, timeoutMs))?.title;
+  }
+
+  /** A workspace's title and team names, when the service tells within the time box; undefined otherwise. */
+  async details(service: ServiceName, id: string, timeoutMs = this.options.timeoutMs): Promise<Workspace | undefined> {
+    const known = this.knownWorkspace(service, id);
     if (known !== undefined) return known;
     const source = this.options.sources[service];
     if (!source) return undefined;
     const answer = await this.timeBoxed(service, this.reported(service, source.find(id)), Math.min(timeoutMs, this.options.timeoutMs), (workspace) => workspace);
     if (!answer || 'kind' in answer) return undefined;
     this.rememberTitle(answer);
-    return answer.title;
+    return answer;
   }
 
-  /** A title seen recently in any search or lookup, without asking the service. */
-  knownTitle(service: ServiceName, id: string): string | undefined {
-    const entry = this.titles.get(`${service}:${id}`);
-    return entry && entry.expiresAt > this.now() ? entry.title : undefined;
+  /** A workspace seen recently in any search or lookup, without asking the service. */
+  knownWorkspace(service: ServiceName, id: string): Workspace | undefined {
+    const entry = this.known.get(`${service}:${id}`);
+    return entry && entry.expiresAt > this.now() ? entry.workspace : undefined;
   }
 
   private rememberTitle(workspace: Workspace): void {
     const key = `${workspace.service}:${workspace.id}`;
-    this.titles.delete(key);
-    this.titles.set(key, { title: workspace.title, expiresAt: this.now() + TITLE_TTL_MS });
-    evictOldest(this.titles, this.maxEntries);
+    this.known.delete(key);
+    this.known.set(key, { workspace, expiresAt: this.now() + TITLE_TTL_MS });
+    evictOldest(this.known, this.maxEntries);
   }
 
   private cached<T>(cache: Map<string, CacheEntry<T>>, key: string, load: () => Promise<T>): Promise<T> {

@@ -1,4 +1,4 @@
-import type { Clock, Pacer } from './retry.js';
+import { SendAborted, type Clock, type Pacer } from './retry.js';
 
 export interface AdaptivePacerOptions {
   readonly clock: Clock;
@@ -58,21 +58,27 @@ export class AdaptivePacer implements Pacer {
     return this.ratePerSecond;
   }
 
-  async acquire(): Promise<() => void> {
-    await this.takeInFlightSlot();
-    const { clock } = this.options;
-    const now = clock.now();
-    this.forgetIfIdle(now);
-    const startAt = Math.max(now, this.nextStartAt, this.pausedUntil);
-    this.nextStartAt = startAt + 1000 / this.ratePerSecond;
-    if (startAt > now) await clock.sleep(startAt - now);
+  async acquire(signal?: AbortSignal): Promise<() => void> {
+    await this.takeInFlightSlot(signal);
     let released = false;
-    return () => {
+    const release = () => {
       if (released) return;
       released = true;
       this.lastActivityAt = this.options.clock.now();
       this.releaseInFlightSlot();
     };
+    const { clock } = this.options;
+    const now = clock.now();
+    this.forgetIfIdle(now);
+    const startAt = Math.max(now, this.nextStartAt, this.pausedUntil);
+    this.nextStartAt = startAt + 1000 / this.ratePerSecond;
+    try {
+      if (startAt > now) await clock.sleep(startAt - now, signal);
+    } catch (error) {
+      release();
+      throw error;
+    }
+    return release;
   }
 
   onSuccess(): void {
@@ -123,12 +129,25 @@ export class AdaptivePacer implements Pacer {
     if (drop > 0) this.recentSuccesses.splice(0, drop);
   }
 
-  private takeInFlightSlot(): Promise<void> {
+  private takeInFlightSlot(signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(new SendAborted());
     if (this.inFlight < this.options.maxInFlight) {
       this.inFlight += 1;
       return Promise.resolve();
     }
-    return new Promise((resolve) => this.waitingForSlot.push(resolve));
+    return new Promise((resolve, reject) => {
+      const waiter = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        const index = this.waitingForSlot.indexOf(waiter);
+        if (index !== -1) this.waitingForSlot.splice(index, 1);
+        reject(new SendAborted());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waitingForSlot.push(waiter);
+    });
   }
 
   private releaseInFlightSlot(): void {

@@ -8,6 +8,9 @@ export const USER_AGENT = 'slack-invite-bot/0.1 (+https://github.com/slack-invit
 /** Error pages can be large; nothing we parse is more than a few kilobytes. */
 const MAX_RESPONSE_BYTES = 256 * 1024;
 
+/** Told the outcome of every call: its HTTP status, or how the transport failed; for metrics. */
+export type UpstreamObserver = (call: { service: ServiceName; operation: string; status: number | 'connection' | 'no_answer'; seconds: number }) => void;
+
 export interface UpstreamHttpOptions {
   readonly service: ServiceName;
   /** Base URL including any path prefix, e.g. https://api.mavenlink.com/api/v1 */
@@ -17,9 +20,12 @@ export interface UpstreamHttpOptions {
   readonly connections?: number;
   /** Credentials that must not come back to us inside a response (an error page echoing a token). */
   readonly secrets?: readonly string[];
+  readonly observe?: UpstreamObserver;
 }
 
 export interface UpstreamRequest {
+  /** What the call is for, in one word (`invite`, `workspaces`, `token`…): a metrics label, never data. */
+  readonly operation: string;
   readonly method: 'GET' | 'POST';
   /** Path below the base URL, starting with `/`; already encoded. */
   readonly path: string;
@@ -66,6 +72,9 @@ export class UpstreamHttp {
   }
 
   async send(request: UpstreamRequest): Promise<UpstreamResponse> {
+    const startedAt = performance.now();
+    const observe = (status: number | 'connection' | 'no_answer') =>
+      this.options.observe?.({ service: this.options.service, operation: request.operation, status, seconds: (performance.now() - startedAt) / 1000 });
     try {
       const response = await this.pool.request({
         method: request.method,
@@ -74,9 +83,12 @@ export class UpstreamHttp {
         ...(request.body !== undefined ? { body: request.body } : {}),
       });
       const body = scrubSecrets(await readLimited(response.body), this.options.secrets ?? []);
+      observe(response.statusCode);
       return { status: response.statusCode, headers: flattenHeaders(response.headers), body };
     } catch (error) {
-      throw this.transportError(error);
+      const failure = this.transportError(error);
+      observe(failure.kind === 'connection' ? 'connection' : 'no_answer');
+      throw failure;
     }
   }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { HuddleAuthConfig } from '../config.js';
 import { AuthenticationError, ProviderError, RateLimitError, ServiceUnavailableError } from './errors.js';
-import { headerValue, parseJson, UpstreamHttp } from './http.js';
+import { headerValue, parseJson, UpstreamHttp, type UpstreamObserver } from './http.js';
 import { parseRetryAfter, systemClock, type Clock } from './retry.js';
 
 /** Supplies the `Authorization` header for Huddle, whatever form the credentials take. */
@@ -21,6 +21,7 @@ export interface HuddleCredentialsOptions {
   readonly clock?: Clock;
   /** Configured credentials, scrubbed from anything a response echoes back. */
   readonly secrets?: readonly string[];
+  readonly observe?: UpstreamObserver;
 }
 
 export function createHuddleCredentials(auth: HuddleAuthConfig, options: HuddleCredentialsOptions): HuddleCredentials {
@@ -80,6 +81,7 @@ export class ClientCredentialsToken implements HuddleCredentials {
       connectTimeoutMs: options.connectTimeoutMs,
       responseTimeoutMs: options.responseTimeoutMs,
       ...(options.secrets ? { secrets: options.secrets } : {}),
+      ...(options.observe ? { observe: options.observe } : {}),
       connections: 1,
     });
     this.clock = options.clock ?? systemClock;
@@ -118,6 +120,7 @@ export class ClientCredentialsToken implements HuddleCredentials {
     let response;
     try {
       response = await this.http.send({
+        operation: 'token',
         method: 'POST',
         path: this.tokenPath,
         headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },

@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { errorForStatus, errorForUnreadableBody, UnexpectedResponseError, type ProviderError } from './errors.js';
 import type { HuddleCredentials } from './huddle-auth.js';
 import { buildInvitationRequestXml, parseHuddleErrorXml } from './huddle-xml.js';
-import { headerValue, parseJson, UpstreamHttp, type UpstreamRequest, type UpstreamResponse } from './http.js';
+import { headerValue, parseJson, UpstreamHttp, type UpstreamObserver, type UpstreamRequest, type UpstreamResponse } from './http.js';
 import { LOOKUP_RETRY_POLICY } from './lookup.js';
-import { DEFAULT_RETRY_POLICY, parseRetryAfter, systemClock, withRetries, type Clock, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY_POLICY, parseRetryAfter, systemClock, withRetries, type CallControl, type Clock, type RetryPolicy } from './retry.js';
 
 export interface HuddleClientOptions {
   readonly apiUrl: string;
@@ -19,6 +19,7 @@ export interface HuddleClientOptions {
   readonly secrets?: readonly string[];
   /** The workspace list: someone is waiting on a form, so it is retried briefly, if at all. */
   readonly lookupRetryPolicy?: RetryPolicy;
+  readonly observe?: UpstreamObserver;
 }
 
 export class HuddleClient {
@@ -34,6 +35,7 @@ export class HuddleClient {
       connectTimeoutMs: options.connectTimeoutMs,
       responseTimeoutMs: options.responseTimeoutMs,
       ...(options.secrets ? { secrets: options.secrets } : {}),
+      ...(options.observe ? { observe: options.observe } : {}),
     };
     this.http = new UpstreamHttp(httpOptions);
     this.lookupHttp = new UpstreamHttp({ ...httpOptions, connections: 2 });
@@ -41,18 +43,20 @@ export class HuddleClient {
   }
 
   /** `POST /v1/xml/workspaces/{id}/invite`: every address in one call; Huddle answers 202 Accepted. */
-  async inviteToWorkspace(workspaceId: string, addresses: readonly string[], message?: string): Promise<void> {
-    await this.call({
+  async inviteToWorkspace(workspaceId: string, addresses: readonly string[], message?: string, control: CallControl = {}): Promise<void> {
+    const request: UpstreamRequest = {
+      operation: 'invite',
       method: 'POST',
       path: `/v1/xml/workspaces/${encodeURIComponent(workspaceId)}/invite`,
       headers: { accept: 'application/xml', 'content-type': 'application/xml; charset=utf-8' },
       body: buildInvitationRequestXml(addresses, message),
-    });
+    };
+    await this.call(request, { control });
   }
 
   /** The classic `GET /v1/json/workspaces`: every workspace the account can see (also a harmless credentials check). */
   async listWorkspaces(): Promise<{ id: string; title: string }[]> {
-    const response = await this.call({ method: 'GET', path: '/v1/json/workspaces', headers: { accept: 'application/json' } }, { lookup: true });
+    const response = await this.call({ operation: 'workspaces', method: 'GET', path: '/v1/json/workspaces', headers: { accept: 'application/json' } }, { lookup: true });
     const parsed = workspaceListSchema.safeParse(parseJson(response.body));
     if (!parsed.success) throw new UnexpectedResponseError('huddle', { status: response.status, upstreamMessage: 'no workspace list in the answer' });
     return parsed.data.Data.map((workspace) => ({ id: String(workspace.Id), title: workspace.Title }));
@@ -63,13 +67,14 @@ export class HuddleClient {
   }
 
   /** Every Huddle call: authorized, retried by the shared policy, and checked; lookups on their own connections. */
-  private call(request: UpstreamRequest, { lookup = false }: { lookup?: boolean } = {}): Promise<UpstreamResponse> {
+  private call(request: UpstreamRequest, { lookup = false, control = {} }: { lookup?: boolean; control?: CallControl } = {}): Promise<UpstreamResponse> {
     const http = lookup ? this.lookupHttp : this.http;
     return withRetries(() => this.sendAuthorized(request, http), {
       policy: lookup ? (this.options.lookupRetryPolicy ?? LOOKUP_RETRY_POLICY) : (this.options.retryPolicy ?? DEFAULT_RETRY_POLICY),
       clock: this.clock,
       ...(this.options.random ? { random: this.options.random } : {}),
       ...(this.options.onRetry ? { onRetry: this.options.onRetry } : {}),
+      ...control,
     });
   }
 

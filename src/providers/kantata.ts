@@ -2,9 +2,9 @@ import { z } from 'zod';
 import type { KantataRole } from '../invitations/request.js';
 import { AdaptivePacer, DEFAULT_PACER_OPTIONS } from './adaptive-pacer.js';
 import { errorForStatus, errorForUnreadableBody, ProviderError, UnexpectedResponseError } from './errors.js';
-import { headerValue, parseJson, UpstreamHttp, type UpstreamRequest, type UpstreamResponse } from './http.js';
+import { headerValue, parseJson, UpstreamHttp, type UpstreamObserver, type UpstreamRequest, type UpstreamResponse } from './http.js';
 import { LOOKUP_RETRY_POLICY } from './lookup.js';
-import { DEFAULT_RETRY_POLICY, parseRetryAfter, systemClock, withRetries, type Clock, type Pacer, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY_POLICY, parseRetryAfter, systemClock, withRetries, type CallControl, type Clock, type Pacer, type RetryPolicy } from './retry.js';
 
 export interface KantataInvitation {
   readonly fullName: string;
@@ -29,6 +29,7 @@ export interface KantataClientOptions {
   readonly secrets?: readonly string[];
   /** Workspace lookups: someone is waiting on a form, so they are retried briefly, if at all. */
   readonly lookupRetryPolicy?: RetryPolicy;
+  readonly observe?: UpstreamObserver;
 }
 
 /** A project as `GET /workspaces` describes it. */
@@ -38,7 +39,18 @@ export interface KantataWorkspace {
   /** Whether the token's user may invite people to it. */
   readonly canInvite: boolean;
   readonly archived: boolean;
+  /** What the project calls its two teams: `consultant_role_name` (maven) and `client_role_name` (buyer). */
+  readonly teams?: { readonly maven: string; readonly buyer: string };
 }
+
+/** Someone on a project, as `GET /participations?include=user` describes them. */
+export interface KantataParticipant {
+  readonly email: string;
+  readonly role: KantataRole;
+}
+
+/** Participants are read this many pages at most (200 each): a project larger than that is left partly unread. */
+const MAX_PARTICIPANT_PAGES = 10;
 
 /** `GET /workspaces` returns at most this many per page. */
 export const KANTATA_MAX_PER_PAGE = 200;
@@ -70,6 +82,7 @@ export class KantataClient {
       connectTimeoutMs: options.connectTimeoutMs,
       responseTimeoutMs: options.responseTimeoutMs,
       ...(options.secrets ? { secrets: options.secrets } : {}),
+      ...(options.observe ? { observe: options.observe } : {}),
     };
     this.http = new UpstreamHttp(httpOptions);
     this.lookupHttp = new UpstreamHttp({ ...httpOptions, connections: 2 });
@@ -78,7 +91,7 @@ export class KantataClient {
   }
 
   /** `POST /workspaces/{id}/invite`, one invitee per call, as the API requires. */
-  async inviteToWorkspace(workspaceId: string, invitation: KantataInvitation): Promise<{ invitationId: string }> {
+  async inviteToWorkspace(workspaceId: string, invitation: KantataInvitation, control: CallControl = {}): Promise<{ invitationId: string }> {
     const body = JSON.stringify({
       invitation: {
         full_name: invitation.fullName,
@@ -90,12 +103,13 @@ export class KantataClient {
     });
     const response = await this.call(
       {
+        operation: 'invite',
         method: 'POST',
         path: `/workspaces/${encodeURIComponent(workspaceId)}/invite`,
         headers: { accept: 'application/json', 'content-type': 'application/json' },
         body,
       },
-      { pacer: this.pacer },
+      { pacer: this.pacer, control },
     );
     const parsed = invitationResponseSchema.safeParse(parseJson(response.body));
     const created = parsed.success ? parsed.data.results.find((r) => r.key === 'workspace_invitations') : undefined;
@@ -107,7 +121,7 @@ export class KantataClient {
 
   /** `GET /users/me`: who the token acts as; a harmless credentials check. */
   async whoAmI(): Promise<{ id: string; name?: string }> {
-    const response = await this.call({ method: 'GET', path: '/users/me', headers: { accept: 'application/json' } });
+    const response = await this.call({ operation: 'users_me', method: 'GET', path: '/users/me', headers: { accept: 'application/json' } });
     const parsed = userResponseSchema.safeParse(parseJson(response.body));
     const id = parsed.success ? parsed.data.results.find((r) => r.key === 'users')?.id : undefined;
     if (!parsed.success || id === undefined) {
@@ -127,6 +141,28 @@ export class KantataClient {
     return this.readWorkspaces(await this.lookup(`/workspaces?${query.toString()}`));
   }
 
+  /**
+   * `GET /participations?workspace_id=…&include=user`, every page: who is on the project and on which team.
+   * Participants without a readable address are left out.
+   */
+  async participants(workspaceId: string): Promise<KantataParticipant[]> {
+    const found: KantataParticipant[] = [];
+    for (let page = 1; page <= MAX_PARTICIPANT_PAGES; page += 1) {
+      const query = new URLSearchParams({ workspace_id: workspaceId, include: 'user', per_page: String(KANTATA_MAX_PER_PAGE), page: String(page) });
+      const response = await this.call({ operation: 'participations', method: 'GET', path: `/participations?${query.toString()}`, headers: { accept: 'application/json' } }, { lookup: true });
+      const parsed = participationListSchema.safeParse(parseJson(response.body));
+      if (!parsed.success) throw new UnexpectedResponseError('kantata', { status: response.status, upstreamMessage: 'no participation list in the answer' });
+      const { results, participations, users = {} } = parsed.data;
+      for (const result of results.filter((entry) => entry.key === 'participations')) {
+        const participation = participations[String(result.id)];
+        const email = participation ? users[String(participation.user_id)]?.email_address : undefined;
+        if (participation && email && (participation.role === 'maven' || participation.role === 'buyer')) found.push({ email, role: participation.role });
+      }
+      if (results.length < KANTATA_MAX_PER_PAGE) break;
+    }
+    return found;
+  }
+
   /** `GET /workspaces/{id}`: one project, or undefined when Kantata has none by that id (or it is archived). */
   async getWorkspace(workspaceId: string): Promise<KantataWorkspace | undefined> {
     try {
@@ -143,7 +179,7 @@ export class KantataClient {
   }
 
   private lookup(path: string): Promise<UpstreamResponse> {
-    return this.call({ method: 'GET', path, headers: { accept: 'application/json' } }, { lookup: true });
+    return this.call({ operation: 'workspaces', method: 'GET', path, headers: { accept: 'application/json' } }, { lookup: true });
   }
 
   private readWorkspaces(response: UpstreamResponse): KantataWorkspace[] {
@@ -155,7 +191,8 @@ export class KantataClient {
       .flatMap((result) => {
         const workspace = workspaces[String(result.id)];
         if (!workspace) return [];
-        return [{ id: String(result.id), title: workspace.title, canInvite: workspace.can_invite === true, archived: workspace.archived === true }];
+        const teams = workspace.consultant_role_name && workspace.client_role_name ? { maven: workspace.consultant_role_name, buyer: workspace.client_role_name } : undefined;
+        return [{ id: String(result.id), title: workspace.title, canInvite: workspace.can_invite === true, archived: workspace.archived === true, ...(teams ? { teams } : {}) }];
       });
   }
 
@@ -163,9 +200,9 @@ export class KantataClient {
    * Every Kantata call: the token attached, retried by the shared policy, paced where the endpoint is
    * limited; lookups on their own connections with their own short retry policy.
    */
-  private call(request: UpstreamRequest, how: { pacer?: Pacer; lookup?: boolean } = {}): Promise<UpstreamResponse> {
+  private call(request: UpstreamRequest, how: { pacer?: Pacer; lookup?: boolean; control?: CallControl } = {}): Promise<UpstreamResponse> {
     const authorized = { ...request, headers: { ...request.headers, authorization: `Bearer ${this.options.apiToken}` } };
-    const { pacer, lookup = false } = how;
+    const { pacer, lookup = false, control = {} } = how;
     const http = lookup ? this.lookupHttp : this.http;
     return withRetries(async () => checkKantataResponse(await http.send(authorized), this.clock.now()), {
       policy: lookup ? (this.options.lookupRetryPolicy ?? LOOKUP_RETRY_POLICY) : (this.options.retryPolicy ?? DEFAULT_RETRY_POLICY),
@@ -173,6 +210,7 @@ export class KantataClient {
       ...(pacer ? { pacer } : {}),
       ...(this.options.random ? { random: this.options.random } : {}),
       ...(this.options.onRetry ? { onRetry: this.options.onRetry } : {}),
+      ...control,
     });
   }
 }
@@ -180,8 +218,19 @@ export class KantataClient {
 const workspaceListSchema = resultsSchema.extend({
   workspaces: z.record(
     z.string(),
-    z.object({ title: z.string(), can_invite: z.boolean().nullish(), archived: z.boolean().nullish() }),
+    z.object({
+      title: z.string(),
+      can_invite: z.boolean().nullish(),
+      archived: z.boolean().nullish(),
+      consultant_role_name: z.string().nullish(),
+      client_role_name: z.string().nullish(),
+    }),
   ),
+});
+
+const participationListSchema = resultsSchema.extend({
+  participations: z.record(z.string(), z.object({ user_id: z.union([z.string(), z.number()]), role: z.string().nullish() })),
+  users: z.record(z.string(), z.object({ email_address: z.string().nullish() })).optional(),
 });
 
 const userResponseSchema = resultsSchema.extend({

@@ -3,12 +3,43 @@ import { ProviderError } from './errors.js';
 /** Time, injectable so that tests of backoff need no real sleeps. */
 export interface Clock {
   now(): number;
-  sleep(ms: number): Promise<void>;
+  /** Resolves after `ms`, or rejects with SendAborted as soon as `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * A call was given up before anything was sent: a shutdown came while it waited for its turn or for a
+ * retry. The service certainly did not act on it, so it can go back to the queue.
+ */
+export class SendAborted extends Error {
+  constructor() {
+    super('stopped before the request was sent');
+    this.name = 'SendAborted';
+  }
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new SendAborted();
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+  sleep: (ms, signal) =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(new SendAborted());
+        return;
+      }
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(new SendAborted());
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, Math.max(0, ms));
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
 };
 
 export interface RetryPolicy {
@@ -72,8 +103,8 @@ export function parseRetryAfter(header: string | undefined, nowMs: number): numb
 
 /** Spaces requests out and learns the rate a service tolerates; see AdaptivePacer. */
 export interface Pacer {
-  /** Resolves when a request may start; call the returned function when it has finished. */
-  acquire(): Promise<() => void>;
+  /** Resolves when a request may start; call the returned function when it has finished. Rejects with SendAborted on `signal`. */
+  acquire(signal?: AbortSignal): Promise<() => void>;
   onSuccess(): void;
   onThrottled(retryAfterMs?: number): void;
 }
@@ -84,7 +115,14 @@ export interface RetryOptions {
   readonly random?: () => number;
   readonly pacer?: Pacer;
   readonly onRetry?: (error: ProviderError, attempt: number, delayMs: number) => void;
+  /** Aborting gives up before the next attempt goes out (never during one): SendAborted is thrown. */
+  readonly signal?: AbortSignal;
+  /** Told just before each attempt is sent. */
+  readonly onAttempt?: (attempt: number) => void;
 }
+
+/** What a caller controls in one call: giving up before it is sent, and counting its attempts. */
+export type CallControl = Pick<RetryOptions, 'signal' | 'onAttempt'>;
 
 /**
  * The one place where upstream calls are retried and paced. Both clients send through it.
@@ -94,26 +132,27 @@ export async function withRetries<T>(operation: (attempt: number) => Promise<T>,
   const { policy, clock, pacer } = options;
   const startedAt = clock.now();
   for (let attempt = 1; ; attempt += 1) {
-    const result = await attemptOnce(operation, attempt, pacer);
+    const result = await attemptOnce(operation, attempt, options);
     if (result.ok) return result.value;
     const failure = result.error;
+    if (failure instanceof SendAborted) throw failure;
     if (failure instanceof ProviderError && failure.kind === 'rate_limited') pacer?.onThrottled(failure.retryAfterMs);
     const decision = decideRetry(failure, attempt, clock.now() - startedAt, policy, options.random, pacer !== undefined);
     if (!decision.retry) throw failure;
     options.onRetry?.(failure as ProviderError, attempt, decision.delayMs);
-    if (decision.delayMs > 0) await clock.sleep(decision.delayMs);
+    if (decision.delayMs > 0) await clock.sleep(decision.delayMs, options.signal);
   }
 }
 
 type Attempt<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
 
-async function attemptOnce<T>(
-  operation: (attempt: number) => Promise<T>,
-  attempt: number,
-  pacer: Pacer | undefined,
-): Promise<Attempt<T>> {
-  const release = pacer ? await pacer.acquire() : undefined;
+async function attemptOnce<T>(operation: (attempt: number) => Promise<T>, attempt: number, options: RetryOptions): Promise<Attempt<T>> {
+  const { pacer, signal } = options;
+  let release: (() => void) | undefined;
   try {
+    release = pacer ? await pacer.acquire(signal) : undefined;
+    throwIfAborted(signal);
+    options.onAttempt?.(attempt);
     const value = await operation(attempt);
     pacer?.onSuccess();
     return { ok: true, value };

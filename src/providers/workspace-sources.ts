@@ -1,10 +1,10 @@
 import { titleMatches, type Workspace, type WorkspaceSource } from '../invitations/workspaces.js';
 import type { HuddleClient } from './huddle.js';
-import type { KantataClient } from './kantata.js';
+import type { KantataClient, KantataWorkspace } from './kantata.js';
 
 /** Kantata projects through `GET /workspaces`: only those the token's user may invite to. */
 export function kantataWorkspaces(client: Pick<KantataClient, 'listWorkspaces' | 'getWorkspace'>): WorkspaceSource {
-  const toWorkspace = (project: { id: string; title: string }): Workspace => ({ service: 'kantata', id: project.id, title: project.title });
+  const toWorkspace = (project: KantataWorkspace): Workspace => ({ service: 'kantata', id: project.id, title: project.title, ...(project.teams ? { teams: project.teams } : {}) });
   return {
     async search(query) {
       const projects = await client.listWorkspaces(query);

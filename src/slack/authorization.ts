@@ -1,4 +1,4 @@
-import type { webApi } from '@slack/bolt';
+import type { UrgentSlack } from './urgent-slack.js';
 import type { Logger } from '../logger.js';
 import { slackErrorCode } from './slack-errors.js';
 
@@ -37,7 +37,7 @@ export class Authorizer {
   private home: Promise<{ teamId?: string; enterpriseId?: string }> | undefined;
 
   constructor(
-    private readonly client: webApi.WebClient,
+    private readonly slack: Pick<UrgentSlack, 'authTest' | 'userInfo' | 'usergroupMembers'>,
     private readonly policy: AuthorizationPolicy,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
@@ -82,7 +82,7 @@ export class Authorizer {
   }
 
   private homeTeam(): Promise<{ teamId?: string; enterpriseId?: string }> {
-    this.home ??= this.client.auth.test().then(
+    this.home ??= this.slack.authTest().then(
       (auth) => ({
         ...(typeof auth.team_id === 'string' ? { teamId: auth.team_id } : {}),
         ...(typeof auth.enterprise_id === 'string' && auth.enterprise_id ? { enterpriseId: auth.enterprise_id } : {}),
@@ -98,13 +98,15 @@ export class Authorizer {
   private async userFacts(userId: string): Promise<UserFacts> {
     const cached = this.users.get(userId);
     if (cached && cached.until > this.now()) return cached.value;
-    const { user } = await this.client.users.info({ user: userId });
+    const user = await this.slack.userInfo(userId);
+    // Someone Slack does not know cannot be vouched for: refused as a failed lookup, never let through.
+    if (!user) throw new Error(`users.info knows no ${userId}`);
     const facts: UserFacts = {
-      deleted: user?.deleted === true,
-      bot: user?.is_bot === true || user?.is_app_user === true || userId === 'USLACKBOT',
-      guest: user?.is_restricted === true || user?.is_ultra_restricted === true,
-      ...(user?.team_id ? { teamId: user.team_id } : {}),
-      ...(user?.enterprise_user?.enterprise_id ? { enterpriseId: user.enterprise_user.enterprise_id } : {}),
+      deleted: user.deleted === true,
+      bot: user.is_bot === true || user.is_app_user === true || userId === 'USLACKBOT',
+      guest: user.is_restricted === true || user.is_ultra_restricted === true,
+      ...(user.team_id ? { teamId: user.team_id } : {}),
+      ...(user.enterprise_user?.enterprise_id ? { enterpriseId: user.enterprise_user.enterprise_id } : {}),
     };
     this.users.set(userId, { value: facts, until: this.now() + CACHE_MS });
     return facts;
@@ -113,8 +115,7 @@ export class Authorizer {
   private async members(group: string): Promise<ReadonlySet<string>> {
     const cached = this.groups.get(group);
     if (cached && cached.until > this.now()) return cached.value;
-    const { users } = await this.client.usergroups.users.list({ usergroup: group });
-    const members = new Set(users ?? []);
+    const members = new Set(await this.slack.usergroupMembers(group));
     this.groups.set(group, { value: members, until: this.now() + CACHE_MS });
     return members;
   }

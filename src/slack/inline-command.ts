@@ -49,8 +49,9 @@ export function parseInviteCommand(rawText: string): ParsedCommand {
 function parseInvite(rawText: string): ParsedInvite {
   const notPeople: string[] = [];
   const mentions: string[] = [];
-  const plain = decodeEntities(replaceSlackTokens(rawText.replace(SENTINELS, ''), mentions, notPeople));
-  const { head: headWithFlags, message } = splitMessage(plain);
+  const { head: rawHead, message: rawMessage } = splitMessage(rawText.replace(SENTINELS, ''));
+  const headWithFlags = decodeEntities(replaceSlackTokens(rawHead, mentions, setAsideIn(notPeople)));
+  const message = rawMessage === undefined ? undefined : messageText(rawMessage);
   const again = AGAIN_FLAG.test(headWithFlags);
   const { peopleText, service, workspaceId, workspaceName, role } = splitTarget(headWithFlags.replace(AGAIN_FLAG_ALL, ' '));
   const { people, unparseable } = parsePeople(peopleText, mentions);
@@ -63,16 +64,33 @@ function parseInvite(rawText: string): ParsedInvite {
     ...(workspaceId !== undefined ? { workspaceId } : {}),
     ...(workspaceName !== undefined ? { workspaceName } : {}),
     ...(role !== undefined ? { role } : {}),
-    ...(message !== undefined ? { message: restoreMentions(message, mentions) } : {}),
+    ...(message !== undefined ? { message } : {}),
+  };
+}
+
+/**
+ * The personal message is text for an e-mail, not people to invite: a broadcast, a user group or a
+ * channel in it is written out by name (`@here`, `#general`), and nothing in it is refused.
+ */
+function messageText(rawMessage: string): string {
+  const mentions: string[] = [];
+  return restoreMentions(decodeEntities(replaceSlackTokens(rawMessage, mentions, (name) => name)), mentions);
+}
+
+/** Channels, user groups and broadcasts in the people part: set aside, to be reported. */
+function setAsideIn(notPeople: string[]): (name: string) => string {
+  return (name) => {
+    notPeople.push(name);
+    return ' ';
   };
 }
 
 /**
  * Slack's own `<...>` controls come first: mentions become placeholders, mailto links their address,
- * other links their label, and channels or broadcasts are set aside. What a person typed as `<` or `>`
- * arrives as an entity and is decoded only afterwards.
+ * other links their label, and channels or broadcasts become whatever `special` makes of their name.
+ * What a person typed as `<` or `>` arrives as an entity and is decoded only afterwards.
  */
-function replaceSlackTokens(text: string, mentions: string[], notPeople: string[]): string {
+function replaceSlackTokens(text: string, mentions: string[], special: (name: string) => string): string {
   return text.replace(/<([^<>\s][^<>]*)>/g, (whole, inner: string) => {
     const [target = '', label] = splitOnce(inner, '|');
     if (target.startsWith('@')) {
@@ -81,10 +99,7 @@ function replaceSlackTokens(text: string, mentions: string[], notPeople: string[
       mentions.push(userId);
       return `${MENTION_START}${mentions.length - 1}${MENTION_END}`;
     }
-    if (target.startsWith('#') || target.startsWith('!')) {
-      notPeople.push(describeSpecial(target, label));
-      return ' ';
-    }
+    if (target.startsWith('#') || target.startsWith('!')) return special(describeSpecial(target, label));
     if (/^mailto:/i.test(target)) return safeDecodeUri(target.slice(7).split('?')[0] ?? '');
     if (/^https?:\/\//i.test(target)) return label ?? target;
     return whole;
@@ -106,9 +121,13 @@ function restoreMentions(text: string, mentions: readonly string[]): string {
   return text.replace(new RegExp(`${MENTION_START}(\\d+)${MENTION_END}`, 'g'), (_, index: string) => `<@${mentions[Number(index)] ?? ''}>`);
 }
 
-/** The message follows ` -- ` (or the dash a client made of it). */
+/**
+ * The message follows ` -- ` (or the dash a client made of it), looked for outside Slack's `<...>` tokens
+ * so that a link's label cannot end the people part early.
+ */
 function splitMessage(text: string): { head: string; message?: string } {
-  const separator = /(^|\s)(--|—|–)(\s|$)/.exec(text);
+  const outsideTokens = text.replace(/<[^<>]*>/g, (token) => 'x'.repeat(token.length));
+  const separator = /(^|\s)(--|—|–)(\s|$)/.exec(outsideTokens);
   if (!separator) return { head: text };
   const head = text.slice(0, separator.index);
   const message = text.slice(separator.index + separator[0].length).trim();
@@ -236,7 +255,7 @@ function safeDecodeUri(text: string): string {
 export function parsePeopleList(rawText: string): Pick<ParsedInvite, 'people' | 'unparseable' | 'notPeople'> {
   const notPeople: string[] = [];
   const mentions: string[] = [];
-  const plain = decodeEntities(replaceSlackTokens(rawText.replace(SENTINELS, ''), mentions, notPeople));
+  const plain = decodeEntities(replaceSlackTokens(rawText.replace(SENTINELS, ''), mentions, setAsideIn(notPeople)));
   return { ...parsePeople(plain, mentions), notPeople };
 }
 

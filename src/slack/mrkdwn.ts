@@ -16,12 +16,21 @@ export function userMention(userId: string): string {
   return /^[UW][A-Z0-9]+$/.test(userId) ? `<@${userId}>` : escapeMrkdwn(userId);
 }
 
+/** A user group as Slack mentions it: everyone in it is notified where it is posted. */
+export function usergroupMention(usergroupId: string): string {
+  return /^S[A-Z0-9]+$/.test(usergroupId) ? `<!subteam^${usergroupId}>` : escapeMrkdwn(usergroupId);
+}
+
 export function channelMention(channelId: string): string {
   return /^[CGD][A-Z0-9]+$/.test(channelId) ? `<#${channelId}>` : 'the channel';
 }
 
-/** A time Slack shows in each reader's own time zone; the fallback is UTC. */
-export function slackTime(ms: number): string {
-  const fallback = `${new Date(ms).toISOString().slice(11, 16)} UTC`;
-  return `<!date^${Math.floor(ms / 1000)}^{time}|${fallback}>`;
+/**
+ * A moment as Slack shows it in each reader's own time zone, with its day: "today at 10:42",
+ * "yesterday at 10:42", "Nov 12 at 10:42". Windows such as the duplicate guard's may span days, so a time
+ * alone could mislead. The fallback, for clients that cannot render it, is UTC.
+ */
+export function slackDateTime(ms: number): string {
+  const fallback = `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} at {time}|${fallback}>`;
 }

@@ -68,6 +68,30 @@ export function optionsAnswerProblems(answer: Json): string[] {
   return problems;
 }
 
+function plainTextProblems(value: unknown, max: number, where: string): string[] {
+  const text = value as { type?: unknown; text?: unknown } | undefined;
+  if (!text || text.type !== 'plain_text' || typeof text.text !== 'string') return [`${where}: not a plain_text object`];
+  const size = length(text.text);
+  return size === 0 || size > max ? [`${where}: text length ${size}, limit ${max}`] : [];
+}
+
+/** A button (in an actions block or as a section's accessory): text 75, url 3000, value 2000, action_id 255, confirm dialog limits. */
+function buttonProblems(button: Json, where: string): string[] {
+  const problems = plainTextProblems(button.text, 75, `${where} text`);
+  if (button.url !== undefined && (typeof button.url !== 'string' || length(button.url) > 3000 || !/^https?:\/\//.test(button.url))) problems.push(`${where}: url not an http(s) URL within 3000`);
+  if (button.value !== undefined && length(String(button.value)) > 2000) problems.push(`${where}: value over 2000`);
+  if (button.action_id !== undefined && length(String(button.action_id)) > 255) problems.push(`${where}: action_id over 255`);
+  if (button.style !== undefined && !['primary', 'danger'].includes(String(button.style))) problems.push(`${where}: style ${String(button.style)}`);
+  const confirm = button.confirm as Json | undefined;
+  if (confirm) {
+    problems.push(...plainTextProblems(confirm.title, 100, `${where} confirm title`));
+    problems.push(...plainTextProblems(confirm.text, 300, `${where} confirm text`));
+    problems.push(...plainTextProblems(confirm.confirm, 30, `${where} confirm button`));
+    problems.push(...plainTextProblems(confirm.deny, 30, `${where} deny button`));
+  }
+  return problems;
+}
+
 export function blockProblems(blocks: unknown, maxBlocks: number): string[] {
   const list = asArray(blocks);
   const problems: string[] = list.length > maxBlocks ? [`${list.length} blocks, limit ${maxBlocks}`] : [];
@@ -77,6 +101,16 @@ export function blockProblems(blocks: unknown, maxBlocks: number): string[] {
     if (block.type === 'section') {
       const text = textOf(block.text);
       if (length(text) === 0 || length(text) > 3000) problems.push(`${where}: section text length ${length(text)}`);
+      const accessory = block.accessory as Json | undefined;
+      if (accessory?.type === 'button') problems.push(...buttonProblems(accessory, `${where} accessory`));
+    }
+    if (block.type === 'header') problems.push(...plainTextProblems(block.text, 150, `${where} header`));
+    if (block.type === 'actions') {
+      const elements = asArray(block.elements);
+      if (elements.length === 0 || elements.length > 25) problems.push(`${where}: ${elements.length} elements`);
+      const ids = elements.flatMap((element) => (element.action_id !== undefined ? [String(element.action_id)] : []));
+      if (new Set(ids).size !== ids.length) problems.push(`${where}: action_ids repeat`);
+      for (const element of elements) if (element.type === 'button') problems.push(...buttonProblems(element, `${where} button`));
     }
     if (block.type === 'context') {
       const elements = asArray(block.elements);
@@ -106,6 +140,15 @@ export function viewProblems(view: Json): string[] {
   }
   if (!view.title) problems.push('modal without title');
   if (asArray(view.blocks).some((block) => block.type === 'input') && !view.submit) problems.push('input blocks without submit');
+  if (typeof view.private_metadata === 'string' && length(view.private_metadata) > 3000) problems.push('private_metadata over 3000');
+  if (typeof view.callback_id === 'string' && length(view.callback_id) > 255) problems.push('callback_id over 255');
+  return problems;
+}
+
+/** A Home tab view (`views.publish`): type home, 100 blocks, and the limits every block has. */
+export function homeViewProblems(view: Json): string[] {
+  const problems = blockProblems(view.blocks, 100);
+  if (view.type !== 'home') problems.push(`view type ${String(view.type)}, not home`);
   if (typeof view.private_metadata === 'string' && length(view.private_metadata) > 3000) problems.push('private_metadata over 3000');
   if (typeof view.callback_id === 'string' && length(view.callback_id) > 255) problems.push('callback_id over 255');
   return problems;

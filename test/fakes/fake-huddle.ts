@@ -42,6 +42,12 @@ function describeWorkspace(id: string, entry: boolean | FakeHuddleWorkspace): Fa
   return typeof entry === 'boolean' ? { title: `Workspace ${id}`, canInvite: entry } : entry;
 }
 
+/** A Huddle user with an access token of their own (from the login fake). */
+export interface FakeHuddleUser {
+  readonly id: string;
+  readonly displayName: string;
+}
+
 export interface AcceptedHuddleInvitation {
   readonly workspaceId: string;
   readonly addresses: readonly string[];
@@ -101,6 +107,8 @@ export class FakeHuddle {
   lookupDelayMs = 0;
   private revoked = new Set<string>();
   private readonly limiter: SlidingWindowLimiter | undefined;
+  /** Access tokens the login fake granted people: whose, and until when (ms). */
+  private readonly personal = new Map<string, { readonly user: FakeHuddleUser; readonly expiresAt: number }>();
 
   constructor(private readonly options: FakeHuddleOptions) {
     this.limiter = options.invitesPerWindow ? new SlidingWindowLimiter(options.invitesPerWindow) : undefined;
@@ -137,6 +145,16 @@ export class FakeHuddle {
     return this.server.requestsTo(/^\/token$/);
   }
 
+  /** An access token the login fake granted `user`, valid until `expiresAt`. */
+  acceptPersonToken(token: string, user: FakeHuddleUser, expiresAt: number): void {
+    this.personal.set(token, { user, expiresAt });
+  }
+
+  /** Person tokens answer 401 from now on (the grant was revoked). */
+  revokePersonTokens(userId: string): void {
+    for (const [token, entry] of this.personal) if (entry.user.id === userId) this.revoked.add(token);
+  }
+
   /** Makes every token issued so far invalid, as an early expiry or revocation would. */
   revokeIssuedTokens(): void {
     for (const token of this.issuedTokens) this.revoked.add(token);
@@ -148,6 +166,7 @@ export class FakeHuddle {
 
   private handle(request: RecordedRequest): FakeResponse {
     if (request.path === '/token' && request.method === 'POST') return this.grantToken(request);
+    if (request.method === 'GET' && (request.path === '/entry' || request.path.startsWith('/users/'))) return this.userEntry(request);
     if (request.method === 'GET' && request.path === '/v1/json/workspaces') {
       const denied = this.authenticate(request);
       if (denied) return denied;
@@ -190,7 +209,28 @@ export class FakeHuddle {
     const token = bearerToken(request);
     if (token === undefined || this.revoked.has(token)) return unauthorized;
     if (this.options.tokens?.includes(token) || this.issuedTokens.includes(token)) return undefined;
+    const person = this.personal.get(token);
+    if (person && person.expiresAt > Date.now()) return undefined;
     return unauthorized;
+  }
+
+  /**
+   * The hypermedia API's user entry: `GET /entry` redirects to the token's user, `GET /users/{id}`
+   * (`application/vnd.huddle.data+json`) describes them. Only a person's own token reads their entry.
+   */
+  private userEntry(request: RecordedRequest): FakeResponse {
+    const denied = this.authenticate(request);
+    if (denied) return denied;
+    const person = this.personal.get(bearerToken(request) ?? '');
+    if (!person) return huddleError(403, 1004, 'You are not authorised to call this method');
+    const self = `/users/${person.user.id}`;
+    if (request.path === '/entry') return { status: 302, headers: { location: self } };
+    if (request.path !== self) return huddleError(403, 1004, 'You are not authorised to call this method');
+    return {
+      status: 200,
+      headers: { 'content-type': 'application/vnd.huddle.data+json' },
+      body: JSON.stringify({ links: [{ rel: 'self', href: self }], profile: { personal: { displayName: person.user.displayName } } }),
+    };
   }
 
   private grantToken(request: RecordedRequest): FakeResponse {

@@ -1,5 +1,6 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 export interface RecordedRequest {
   /** The status the fake answered with, once it has. */
@@ -31,7 +32,9 @@ export class FakeServer {
   readonly requests: RecordedRequest[] = [];
   /** Told about every request once it has been answered (the sandbox prints what was sent). */
   onAnswered: ((request: RecordedRequest) => void) | undefined;
-  private readonly scripted: FakeResponse[] = [];
+  /** Takes over `Upgrade:` requests (a WebSocket endpoint); without it they are refused by closing the socket. */
+  onUpgrade: ((request: IncomingMessage, socket: Duplex, head: Buffer) => void) | undefined;
+  private readonly scripted: { readonly response: FakeResponse; readonly pathPattern?: RegExp }[] = [];
   private server: Server | undefined;
   private origin = '';
 
@@ -43,7 +46,12 @@ export class FakeServer {
 
   /** Queue responses that the next requests get, in order, whatever they contain. */
   respondNext(...responses: FakeResponse[]): void {
-    this.scripted.push(...responses);
+    this.scripted.push(...responses.map((response) => ({ response })));
+  }
+
+  /** The same, for the next requests to matching paths only (the invite call, not a lookup before it). */
+  respondNextTo(pathPattern: RegExp, ...responses: FakeResponse[]): void {
+    this.scripted.push(...responses.map((response) => ({ response, pathPattern })));
   }
 
   requestsTo(pathPattern: RegExp): RecordedRequest[] {
@@ -85,6 +93,10 @@ export class FakeServer {
         );
       });
     });
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (this.onUpgrade) this.onUpgrade(req, socket, head);
+      else socket.destroy();
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     this.server = server;
     this.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -99,7 +111,10 @@ export class FakeServer {
   }
 
   private answer(request: RecordedRequest): FakeResponse | Promise<FakeResponse> {
-    return this.scripted.shift() ?? this.handler(request);
+    const index = this.scripted.findIndex((entry) => !entry.pathPattern || entry.pathPattern.test(request.path));
+    if (index < 0) return this.handler(request);
+    const [entry] = this.scripted.splice(index, 1);
+    return entry?.response ?? this.handler(request);
   }
 }
 

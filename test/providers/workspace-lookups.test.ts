@@ -25,7 +25,7 @@ describe('Kantata OX workspace lookups', () => {
     const { fake, client } = await kantataClient();
     const found = await client.listWorkspaces('  acme rollout ');
     expect(found).toEqual([
-      { id: '12345', title: 'Acme Rollout', canInvite: true, archived: false },
+      { id: '12345', title: 'Acme Rollout', canInvite: true, archived: false, teams: { maven: 'Northwind Agency', buyer: 'Acme Corp' } },
       { id: '12346', title: 'Acme Rollout Phase 2', canInvite: true, archived: false },
     ]);
     const url = new URL(fake.lookupRequests[0]?.path ?? '', 'http://x');
@@ -42,7 +42,7 @@ describe('Kantata OX workspace lookups', () => {
 
   it('finds one project by id, and answers undefined for an unknown or archived one', async () => {
     const { client } = await kantataClient();
-    expect(await client.getWorkspace('12345')).toEqual({ id: '12345', title: 'Acme Rollout', canInvite: true, archived: false });
+    expect(await client.getWorkspace('12345')).toEqual({ id: '12345', title: 'Acme Rollout', canInvite: true, archived: false, teams: { maven: 'Northwind Agency', buyer: 'Acme Corp' } });
     expect(await client.getWorkspace('404404')).toBeUndefined();
     expect(await client.getWorkspace('888')).toBeUndefined();
   });

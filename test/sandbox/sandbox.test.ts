@@ -40,10 +40,10 @@ async function waitFor(condition: () => boolean): Promise<void> {
 }
 
 describe('npm run sandbox', () => {
-  it('never keeps the real Kantata or Huddle settings', () => {
+  it('never keeps the real Kantata or Huddle settings, nor the real ledger', () => {
     const env = sandboxEnv(
-      { SLACK_BOT_TOKEN: 'xoxb-1', KANTATA_API_TOKEN: 'real', KANTATA_API_URL: 'https://api.mavenlink.com/api/v1', HUDDLE_CLIENT_ID: 'id', HUDDLE_CLIENT_SECRET: 'secret', LOG_LEVEL: 'debug' },
-      { kantataUrl: 'http://127.0.0.1:1/api/v1', kantataToken: 'sk', huddleUrl: 'http://127.0.0.1:2', huddleToken: 'sh' },
+      { SLACK_BOT_TOKEN: 'xoxb-1', DATABASE_URL: 'postgres://real/db', DATA_DIR: '/srv/bot/data', KANTATA_API_TOKEN: 'real', KANTATA_API_URL: 'https://api.mavenlink.com/api/v1', HUDDLE_CLIENT_ID: 'id', HUDDLE_CLIENT_SECRET: 'secret', LOG_LEVEL: 'debug' },
+      { kantataUrl: 'http://127.0.0.1:1/api/v1', kantataToken: 'sk', huddleUrl: 'http://127.0.0.1:2', huddleToken: 'sh', dataDir: '/tmp/sandbox-ledger' },
     );
     expect(env).toEqual({
       SLACK_BOT_TOKEN: 'xoxb-1',
@@ -52,6 +52,7 @@ describe('npm run sandbox', () => {
       KANTATA_API_TOKEN: 'sk',
       HUDDLE_API_URL: 'http://127.0.0.1:2',
       HUDDLE_API_TOKEN: 'sh',
+      DATA_DIR: '/tmp/sandbox-ledger',
     });
   });
 
@@ -70,7 +71,7 @@ describe('npm run sandbox', () => {
     expect(lines.join('\n')).toContain('kantata  20003   Umbrella Security Audit    bot may not invite (403)');
     expect(lines.join('\n')).toContain('huddle   89178   Acme Board Pack');
     expect(sandbox.config.kantata?.apiUrl).toBe(sandbox.kantata.apiUrl);
-    expect(sandbox.config.huddle?.auth.kind).toBe('bearer');
+    expect(sandbox.config.huddle?.auth?.kind).toBe('bearer');
 
     expect(await command(port, '"Bob Smith" <bob@example.com> to kantata:"Acme Rollout" as buyer -- Welcome', 1)).toBe(200);
     expect(await command(port, 'ann@example.com, cy@example.com to "Board Pack"', 2)).toBe(200);

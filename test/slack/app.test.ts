@@ -13,7 +13,7 @@ describe('/invite inline', () => {
     const response = await h.command('help');
     expect(response.status).toBe(200);
     expect(response.json).toMatchObject({ response_type: 'ephemeral' });
-    expect(String(response.json?.text)).toContain('/invite "Bob Smith" <bob@acme.com>');
+    expect(String(response.json?.text)).toContain('/invite "Bob Smith" &lt;bob@acme.com&gt;');
     expect(inviteRequestCount(h)).toBe(0);
   });
 
@@ -36,7 +36,8 @@ describe('/invite inline', () => {
     // The summary names the project by its title, linked to its page, with the id beside it.
     expect(String(summary?.args.text)).toBe('2 of 2 invited to Kantata OX workspace Acme Rollout (12345)');
     const blocksText = JSON.stringify(summary?.args.blocks);
-    expect(blocksText).toContain('<@U1> invited 2 people to Kantata OX workspace *<https://app.mavenlink.com/workspaces/12345|Acme Rollout>* (12345) as *Client (buyer)*');
+    // The role in the project's own words: what Kantata calls its client team there.
+    expect(blocksText).toContain('<@U1> invited 2 people to Kantata OX workspace *<https://app.mavenlink.com/workspaces/12345|Acme Rollout>* (12345) as *Acme Corp (client)*');
     expect(blocksText).toContain(':white_check_mark: *Bob Smith* (bob@acme.com)');
   });
 
@@ -47,6 +48,14 @@ describe('/invite inline', () => {
     expect(h.huddle?.invitations).toEqual([{ workspaceId: '89178', addresses: ['bob@acme.com', 'ann@acme.com'], message: 'Hi & welcome' }]);
     expect(h.huddle?.inviteRequests[0]?.headers.authorization).toBe(`Bearer ${HUDDLE_TOKEN}`);
     expect(posted(h)).toHaveLength(1);
+  });
+
+  it('sends a broadcast inside the personal message as text, and refuses nothing for it', async () => {
+    const h = await start();
+    const response = await h.command('bob@acme.com to huddle:89178 -- Hi <!here>, see <#C9|general>');
+    expect(String(response.json?.text)).toContain('Inviting 1 person');
+    await h.settle();
+    expect(h.huddle?.invitations).toEqual([{ workspaceId: '89178', addresses: ['bob@acme.com'], message: 'Hi @here, see #general' }]);
   });
 
   it('turns mentions into addresses and real names with users.info', async () => {
@@ -193,9 +202,11 @@ describe('delivery fallbacks', () => {
     h.slack.responseUrlStatus = 404;
     await h.command('"Bob" <bob@acme.com> to kantata:12345 as buyer');
     await h.settle();
-    const dms = posted(h).filter((call) => call.args.channel === 'U1');
+    // Posted to the user id, the summary comes back with the DM's own channel id; its thread is there.
+    const dms = posted(h).filter((call) => call.args.channel === 'U1' || call.args.channel === 'D1');
     expect(dms).toHaveLength(2);
     expect(JSON.stringify(dms[0]?.args.blocks)).toContain('I could not post in <#C1>');
+    expect(dms[1]?.args.channel).toBe(dms[0]?.response.channel);
     expect(dms[1]?.args.thread_ts).toBe(dms[0]?.response.ts);
     expect(String(dms[1]?.args.text)).toContain('Workspace not found');
   });
@@ -306,11 +317,38 @@ describe('request verification', () => {
 });
 
 describe('health', () => {
-  it('answers GET /healthz with 200 and a small JSON body once ready', async () => {
+  it('answers GET /healthz (alive) and GET /readyz (ready) with small JSON bodies', async () => {
     const h = await start();
-    const response = await request(`http://127.0.0.1:${h.port}/healthz`);
+    const live = await request(`http://127.0.0.1:${h.port}/healthz`);
+    expect(live.statusCode).toBe(200);
+    expect(await live.body.json()).toEqual({ status: 'alive' });
+    const ready = await request(`http://127.0.0.1:${h.port}/readyz`);
+    expect(ready.statusCode).toBe(200);
+    expect(await ready.body.json()).toEqual({ status: 'ready' });
+  });
+
+  it('serves Prometheus metrics with no address, name or secret in them', async () => {
+    const h = await start();
+    await h.command('help');
+    await h.command('"Bob Smith" <bob@acme.com> to kantata:12345 as buyer');
+    await h.settle();
+    await h.interaction({ type: 'view_closed', user: { id: 'U1' }, view: { id: 'V1', callback_id: 'invite_modal' } });
+    const response = await request(`http://127.0.0.1:${h.port}/metrics`);
     expect(response.statusCode).toBe(200);
-    expect(await response.body.json()).toEqual({ status: 'ready' });
+    expect(response.headers['content-type']).toContain('text/plain');
+    const body = await response.body.text();
+    expect(body).toContain('slack_ack_seconds_count{kind="command"} 2');
+    expect(body).toContain('slack_requests_total{kind="interaction",outcome="ignored"} 1');
+    expect(body).toMatch(/upstream_request_seconds_count\{service="kantata",operation="invite",status="200"\} 1/);
+    for (const personal of ['bob@acme.com', 'Bob Smith', KANTATA_TOKEN, 'Acme Rollout']) expect(body).not.toContain(personal);
+  });
+
+  it('is not ready while stopping, and says why', async () => {
+    const h = await start();
+    h.app.readiness.block('stopping', 'the bot is stopping');
+    const ready = await request(`http://127.0.0.1:${h.port}/readyz`);
+    expect(ready.statusCode).toBe(503);
+    expect(await ready.body.json()).toEqual({ status: 'not_ready', reasons: ['the bot is stopping'] });
   });
 });
 
@@ -323,4 +361,35 @@ describe('secrets', () => {
     expect(everything).toContain('did not accept the bot');
     for (const secret of [KANTATA_TOKEN, HUDDLE_TOKEN, 'test-signing-secret-5678', 'xoxb-test-bot-token-1234']) expect(everything).not.toContain(secret);
   });
+});
+
+describe('a Slack outage', () => {
+  it('delays the outcome but never loses it, and posts it once when Slack is back', async () => {
+    const h = await start();
+    h.slack.unavailable.add('chat.postMessage');
+    const response = await h.command('"Bob Smith" <bob@acme.com> to kantata:12345 as buyer');
+    expect(String(response.json?.text)).toContain('Inviting 1 person');
+    await h.waitFor(() => h.slack.callsTo('chat.postMessage').length >= 2, 8_000);
+    expect(posted(h)).toEqual([]);
+    expect(h.kantata?.invitations.map((invitation) => invitation.email)).toEqual(['bob@acme.com']);
+    h.slack.unavailable.clear();
+    await h.settle(15_000);
+    const summaries = posted(h);
+    expect(summaries).toHaveLength(1);
+    expect(String(summaries[0]?.args.text)).toBe('1 of 1 invited to Kantata OX workspace Acme Rollout (12345)');
+    expect(h.kantata?.invitations).toHaveLength(1);
+    // Slack answered every failed attempt, so no copy can be out there: the summary says nothing of one.
+    expect(JSON.stringify(summaries[0]?.args.blocks)).not.toContain('so a copy of it may be above');
+  }, 30_000);
+
+  it('posts again after a post that went unanswered (the connection dropped), saying an earlier copy may be above', async () => {
+    const h = await start();
+    h.slack.server.respondNextTo(/chat\.postMessage/, { status: 200, hangUp: true });
+    await h.command('"Bob Smith" <bob@acme.com> to kantata:12345 as buyer');
+    await h.settle(15_000);
+    const [summary, ...others] = posted(h);
+    expect(others).toEqual([]);
+    expect(JSON.stringify(summary?.args.blocks)).toContain('Posted again: an earlier attempt to post this went unanswered (a restart or a dropped connection), so a copy of it may be above.');
+    expect(h.slack.server.requestsTo(/chat\.postMessage/)).toHaveLength(2);
+  }, 30_000);
 });

@@ -120,12 +120,14 @@ describe('limits', () => {
     const h = await start({ env: { INVITE_USER_LIMIT: '3', INVITE_USER_WINDOW_MINUTES: '10' } });
     await h.command('a@acme.com b@acme.com to huddle:89178');
     await h.settle();
-    await h.command('c@acme.com d@acme.com to huddle:89178');
+    // The budget is known before the ack: the refusal is the answer, never an "Inviting…" taken back later.
+    const refused = await h.command('c@acme.com d@acme.com to huddle:89178');
     await h.settle();
     expect(h.huddle?.invitations).toEqual([{ workspaceId: '89178', addresses: ['a@acme.com', 'b@acme.com'] }]);
-    const notice = h.slack.responseUrlPosts.at(-1)?.body;
+    expect(h.slack.responseUrlPosts.map((post) => String(post.body.text)).filter((text) => text.includes('Inviting'))).toEqual([]);
+    const notice = refused.json;
     expect(notice?.response_type).toBe('ephemeral');
-    expect(String(notice?.text)).toMatch(/Nothing was sent: you can invite up to 3 people every 10 minutes, and have 1 left right now\. Send fewer, or try again at <!date\^\d+\^\{time\}\|\d\d:\d\d UTC>\./);
+    expect(String(notice?.text)).toMatch(/Nothing was sent: you can invite up to 3 people every 10 minutes, and have 1 left right now\. Send fewer, or try again <!date\^\d+\^\{date_short_pretty\} at \{time\}\|\d{4}-\d\d-\d\d \d\d:\d\d UTC>\./);
     expect(audits(h).at(-1)).toMatchObject({ decision: 'refused', reason: 'over_budget' });
   });
 
@@ -138,7 +140,7 @@ describe('limits', () => {
     await h.settle();
     expect(h.huddle?.invitations.map((i) => i.addresses)).toEqual([['a@acme.com'], ['b@acme.com']]);
     const summary = JSON.stringify(h.slack.callsTo('chat.postMessage').at(-1)?.args.blocks);
-    expect(summary).toMatch(/:fast_forward: a@acme\.com: already invited by <@U1> at <!date\^\d+\^\{time\}\|\d\d:\d\d UTC>/);
+    expect(summary).toMatch(/:fast_forward: a@acme\.com: already invited by <@U1> <!date\^\d+\^\{date_short_pretty\} at \{time\}\|\d{4}-\d\d-\d\d \d\d:\d\d UTC>/);
     expect(summary).toContain('add `--again`');
     await h.command('a@acme.com to huddle:89178 --again', { user_id: 'U2' });
     await h.settle();
@@ -165,7 +167,9 @@ describe('audit trail', () => {
     await h.settle();
     await h.command('nonsense to kantata:12345');
     await h.settle();
-    const [sent, refused] = audits(h);
+    const [accepted, sent, refused] = audits(h);
+    expect(accepted).toMatchObject({ decision: 'accepted', userId: 'U1', service: 'kantata', workspaceId: '12345', addresses: ['bob@acme.com'], messageLength: 22 });
+    expect(accepted?.ref).toBe(sent?.ref);
     expect(sent).toMatchObject({
       event: 'audit',
       decision: 'sent',

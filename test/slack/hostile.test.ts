@@ -110,7 +110,7 @@ describe('after the whole corpus', () => {
 
   it('the bot is still up and every queued job finished', async () => {
     await h.settle(20_000);
-    const health = await request(`http://127.0.0.1:${h.port}/healthz`);
+    const health = await request(`http://127.0.0.1:${h.port}/readyz`);
     expect(health.statusCode).toBe(200);
     await health.body.text();
   });

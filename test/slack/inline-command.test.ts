@@ -72,6 +72,18 @@ describe('parseInviteCommand', () => {
     ]);
   });
 
+  it('writes broadcasts, user groups and channels in the message out by name, and refuses nothing for them', () => {
+    const parsed = invite('a@acme.com to huddle:5 -- Hi <!here> and <!subteam^S1|@devs>, see <#C123|general> &amp; <https://acme.com/start|the start page>');
+    expect(parsed.notPeople).toEqual([]);
+    expect(parsed.message).toBe('Hi @here and @devs, see #general & the start page');
+  });
+
+  it('finds the message separator outside Slack’s tokens', () => {
+    const parsed = invite('<mailto:a@acme.com|a -- b> to huddle:5 -- Welcome');
+    expect(parsed.people).toEqual([{ kind: 'address', email: 'a@acme.com' }]);
+    expect(parsed.message).toBe('Welcome');
+  });
+
   it('reports words that are not addresses instead of guessing', () => {
     expect(invite('I-am-not-an-email-address, bob@acme.com to huddle:1')).toMatchObject({
       people: [{ kind: 'address', email: 'bob@acme.com' }],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bodyShapeProblem, inspectBody, isSignatureValid, isTimestampAcceptable, ReplayGuard } from '../../src/slack/receiver.js';
+import { inspectBody, isSignatureValid, isTimestampAcceptable } from '../../src/slack/receiver.js';
 import { sign } from './harness.js';
 
 describe('isTimestampAcceptable', () => {
@@ -22,34 +22,35 @@ describe('isSignatureValid', () => {
   });
 });
 
-describe('ReplayGuard', () => {
-  it('sees a signature once within ten minutes, and forgets it after', () => {
-    const guard = new ReplayGuard();
-    expect(guard.firstSighting('v0=a', 0)).toBe(true);
-    expect(guard.firstSighting('v0=a', 599_000)).toBe(false);
-    expect(guard.firstSighting('v0=b', 700_000)).toBe(true);
-    expect(guard.firstSighting('v0=a', 700_000)).toBe(true);
-  });
-
-  it('stays bounded', () => {
-    const guard = new ReplayGuard(3);
-    for (const signature of ['1', '2', '3', '4']) guard.firstSighting(signature, 0);
-    expect(guard.firstSighting('1', 0)).toBe(true);
-    expect(guard.firstSighting('4', 0)).toBe(false);
-  });
-});
-
 describe('inspectBody', () => {
   const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
-  it('tells menu searches apart from everything else', () => {
-    expect(inspectBody(form({ payload: JSON.stringify({ type: 'block_suggestion', user: { id: 'U1' }, value: 'acme' }) }), ['/invite'])).toEqual({ suggestion: true });
-    expect(inspectBody(form({ payload: JSON.stringify({ type: 'block_actions', user: { id: 'U1' } }) }), ['/invite'])).toEqual({ suggestion: false });
-    expect(inspectBody(form({ command: '/invite', user_id: 'U1', channel_id: 'C1', team_id: 'T1' }), ['/invite'])).toEqual({ suggestion: false });
-    expect(inspectBody(form({ payload: '{"type":"block_suggestion"}' }), ['/invite'])).toEqual({ suggestion: false, problem: { status: 400, reason: 'payload has no user' } });
+  const handled = [
+    { type: 'block_suggestion', actionId: 'workspace' },
+    { type: 'view_submission', callbackId: 'invite_modal' },
+  ] as const;
+  const payload = (value: object) => form({ payload: JSON.stringify({ user: { id: 'U1' }, ...value }) });
+
+  it('tells menu searches, interactions and commands apart', () => {
+    expect(inspectBody(payload({ type: 'block_suggestion', action_id: 'workspace', value: 'acme' }), ['/invite'], handled)).toEqual({ kind: 'options', suggestion: true });
+    expect(inspectBody(payload({ type: 'view_submission', view: { callback_id: 'invite_modal' } }), ['/invite'], handled)).toEqual({ kind: 'interaction', suggestion: false });
+    expect(inspectBody(form({ command: '/invite', user_id: 'U1', channel_id: 'C1', team_id: 'T1' }), ['/invite'], handled)).toEqual({ kind: 'command', suggestion: false });
+    expect(inspectBody(form({ payload: '{"type":"block_suggestion"}' }), ['/invite'], handled)).toEqual({ kind: 'interaction', suggestion: false, problem: { status: 400, reason: 'payload has no user' } });
+  });
+
+  it('marks well-formed interactions that no listener answers', () => {
+    const unhandled = [
+      payload({ type: 'view_closed', view: { callback_id: 'invite_modal' } }),
+      payload({ type: 'view_submission', view: { callback_id: 'another_apps_modal' } }),
+      payload({ type: 'block_actions', actions: [{ action_id: 'open_link', type: 'button' }] }),
+      payload({ type: 'shortcut', callback_id: 'invite_shortcut' }),
+      payload({ type: 'block_suggestion', action_id: 'some_other_menu', value: 'x' }),
+    ];
+    expect(unhandled.map((body) => inspectBody(body, ['/invite'], handled).unhandled)).toEqual([true, true, true, true, true]);
   });
 });
 
-describe('bodyShapeProblem', () => {
+describe('inspectBody: shape problems', () => {
+  const bodyShapeProblem = (body: string, commands: string[]) => inspectBody(body, commands).problem;
   const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
   it('passes commands and interactions the app handles', () => {
     expect(bodyShapeProblem(form({ command: '/invite', user_id: 'U1', channel_id: 'C1', team_id: 'T1' }), ['/invite'])).toBeUndefined();

@@ -90,11 +90,11 @@ describe('the form’s workspace menu', () => {
     expect((again.json as Answer).options?.map((option) => option.value)).toEqual(['kantata:12345', 'kantata:12346']);
   });
 
-  it('shows nothing to people who may not invite', async () => {
+  it('shows people who may not invite one entry saying why, and no workspace', async () => {
     const h = await start({ huddle: false });
     h.slack.addUser({ id: 'U9', guest: 'multi' });
     const { answer } = await suggest(h, 'acme', { userId: 'U9' });
-    expect(answer).toEqual({ options: [] });
+    expect(answer).toEqual({ options: [{ text: { type: 'plain_text', text: '⛔ Guests cannot invite people to workspaces', emoji: true }, value: 'refused' }] });
   });
 
   it('keeps to Slack’s 100 options when a search matches more', async () => {

@@ -1,27 +1,35 @@
-import type { App } from '@slack/bolt';
-import { audit } from '../../audit.js';
-import { SERVICE_NAMES, type ServiceName } from '../../invitations/request.js';
+import type { AckFn, App, RespondArguments, SlashCommand } from '@slack/bolt';
+import type { ServiceName } from '../../invitations/request.js';
 import { parseRole } from '../../invitations/validation.js';
+import type { TeamNames, Workspace } from '../../invitations/workspaces.js';
 import { slackText } from '../../messages.js';
 import { newReference } from '../../reference.js';
-import type { WorkQueue } from '../../work-queue.js';
 import { formatPeople, parseInviteCommand, type ParsedInvite } from '../inline-command.js';
 import {
-  acceptedText,
-  denialMessage,
-  precheck,
+  acceptedMessage,
+  authorize,
+  check,
+  connectMessage,
+  decide,
+  missingOf,
+  mistakesOf,
+  identify,
+  needsLookups,
   problemsMrkdwn,
-  runInvite,
-  splitPeople,
+  record,
+  resolve,
+  scope,
+  senderIn,
   withChannelDefaults,
   type InviteContext,
-  type PendingInvite,
+  type Scope,
+  type Submission,
 } from '../invite-flow.js';
+import { needingLink, personOf } from '../identity-access.js';
 import { escapeMrkdwn } from '../mrkdwn.js';
 import { plainMessage, renderHelp, renderProblems, type SlackMessage } from '../render.js';
 import { slackErrorCode } from '../slack-errors.js';
 import { buildInviteModal, type InviteModalMetadata, type InviteModalPrefill } from '../views/invite-modal.js';
-import { resolveNamedWorkspace } from '../workspace-names.js';
 
 export const INVITE_COMMAND = '/invite';
 
@@ -30,35 +38,135 @@ export const INVITE_COMMAND = '/invite';
  * stop early enough to leave views.open the rest.
  */
 const FORM_DEADLINE_MS = 2_300;
-/** A title for the form's preselected workspace is nice to have, never worth missing the trigger for. */
+/** A title and team names for the form's preselected workspace are nice to have, never worth missing the trigger for. */
 const PREFILL_TITLE_BUDGET_MS = 700;
 
-function knownService(name: string | undefined, services: readonly ServiceName[]): ServiceName | undefined {
-  const lower = name?.toLowerCase() ?? '';
-  return (SERVICE_NAMES as readonly string[]).includes(lower) && services.includes(lower as ServiceName) ? (lower as ServiceName) : undefined;
+/**
+ * Answers one command: in the ack while nothing slow has happened, through the response_url afterwards
+ * (looking things up, then answering, would risk Slack's 3 seconds).
+ */
+class Answerer {
+  private acked = false;
+
+  constructor(
+    private readonly ack: AckFn<string | RespondArguments>,
+    private readonly context: InviteContext,
+    private readonly submission: Submission,
+  ) {}
+
+  /** Acknowledges with nothing yet: something slow comes next. */
+  async holdOn(): Promise<void> {
+    if (this.acked) return;
+    this.acked = true;
+    await this.ack();
+  }
+
+  async tell(message: SlackMessage): Promise<void> {
+    if (this.acked) {
+      await this.context.notices.tell(this.submission.destination, message, this.submission.ref);
+      return;
+    }
+    this.acked = true;
+    await this.ack({ response_type: 'ephemeral', ...message });
+  }
 }
 
-function prefillFrom(
-  pending: PendingInvite,
-  invite: ParsedInvite | undefined,
-  services: readonly ServiceName[],
-  extra: Pick<InviteModalPrefill, 'candidates'> & { title?: string } = {},
-): InviteModalPrefill {
-  const service = knownService(pending.fields.service, services);
-  const role = pending.fields.role ? parseRole(pending.fields.role) : undefined;
-  const peopleText = invite ? formatPeople(invite.people) : '';
-  const workspaceId = pending.fields.workspaceId;
+/**
+ * `/invite`: help; a refusal for people who may not invite; input mistakes (only to the person who typed
+ * them); lookups of colleagues and workspace names; the form when something is missing or a name matches
+ * several; otherwise the request is recorded in the ledger (budget and duplicates checked there) and only
+ * then is the person told it was accepted. Sending happens elsewhere, from the ledger.
+ */
+export function registerInviteCommand(app: App, context: InviteContext): void {
+  app.command(INVITE_COMMAND, async ({ command, ack }) => {
+    const startedAt = Date.now();
+    const parsed = parseInviteCommand(command.text ?? '');
+    if (parsed.kind === 'help') {
+      await ack({ response_type: 'ephemeral', ...renderHelp(context.services) });
+      context.metrics.request('command', 'help');
+      return;
+    }
+    const invite = parsed.kind === 'invite' ? parsed.invite : undefined;
+    let submission = submissionFrom(command, invite, context);
+    const answer = new Answerer(ack, context, submission);
+    const remainingForForm = () => Math.max(1, startedAt + FORM_DEADLINE_MS - Date.now());
+    const refuse = async (problems: readonly string[], reason: string) => {
+      decide(context, submission, { decision: 'refused', reason, addresses: submission.draft.invitees.map((invitee) => invitee.email) });
+      await answer.tell(renderProblems(problems, submission.ref));
+    };
+    const openForm = (problems: readonly string[], ready: Extract<Scope, { kind: 'ready' }>, extra: FormExtras = {}) =>
+      openPrefilledForm({ context, command, submission, invite, problems, extra, answer, ready, remainingMs: remainingForForm() });
+
+    const denial = await authorize(context, submission);
+    if (denial) return answer.tell(denial);
+    if (!invite) return openFormOrConnect(context, submission, answer, (ready) => openForm([], ready));
+
+    const early = check(context, submission);
+    const mistakes = [...parseProblems(invite), ...problemsMrkdwn(mistakesOf(early))];
+    if (mistakes.length > 0) return refuse([...mistakes, ...problemsMrkdwn(missingOf(early))], 'input');
+    // Searched and sent as the person: someone who must connect their account first is answered at once.
+    const ready = await scope(context, submission);
+    if (ready.kind === 'connect') return answer.tell(ready.message);
+    // The form will ask for what is missing: only a named workspace is worth looking up first, to show it there.
+    const formNeeded = missingOf(early).length > 0;
+
+    if (needsLookups(submission)) {
+      await answer.holdOn();
+      const resolution = await resolve(context, submission, remainingForForm(), ready, formNeeded);
+      if (resolution.kind === 'refused') return refuse(resolution.problemsMrkdwn, resolution.reason);
+      if (resolution.kind === 'choose') {
+        submission = resolution.submission;
+        return openForm([resolution.problemMrkdwn], ready, { candidates: { name: resolution.name, workspaces: resolution.candidates } });
+      }
+      submission = resolution.submission;
+    }
+    if (formNeeded) return openForm(problemsMrkdwn(missingOf(check(context, submission))), ready, submission.workspaceTitle ? { title: submission.workspaceTitle } : {});
+
+    const checked = check(context, submission);
+    if (!checked.ok) {
+      const mistakes = mistakesOf(checked);
+      if (mistakes.length > 0) return refuse(problemsMrkdwn(mistakes), 'input');
+      return openForm(problemsMrkdwn(checked.problems), ready, submission.workspaceTitle ? { title: submission.workspaceTitle } : {});
+    }
+
+    const identified = await identify(context, submission, checked.request.service);
+    if (identified.kind === 'connect') return answer.tell(identified.message);
+    const recorded = await record(context, submission, checked.request, identified.identity);
+    await answer.tell(recorded.kind === 'accepted' ? acceptedMessage(context, recorded) : recorded.message);
+  });
+}
+
+/**
+ * `/invite` alone opens the form, unless the person can use no service yet: then, at once, the buttons to
+ * connect their accounts (there is no request to keep: they run `/invite` again once connected).
+ */
+async function openFormOrConnect(context: InviteContext, submission: Submission, answer: Answerer, open: (ready: Extract<Scope, { kind: 'ready' }>) => Promise<void>): Promise<void> {
+  const view = await context.identity.view(personOf(submission.draft.requestedBy), context.services);
+  const usable = context.services.filter((service) => view.acting[service]?.kind !== 'needs_link');
+  if (usable.length > 0) return open({ kind: 'ready', services: usable, view });
+  await answer.tell(await connectMessage(context, submission, needingLink(view, context.services), 'form'));
+}
+
+function submissionFrom(command: SlashCommand, invite: ParsedInvite | undefined, context: InviteContext): Submission {
+  const requestedBy = { userId: command.user_id, channelId: command.channel_id, ...(command.team_id ? { teamId: command.team_id } : {}) };
+  const addresses = (invite?.people ?? []).flatMap((person) => (person.kind === 'address' ? [{ email: person.email, ...(person.fullName ? { fullName: person.fullName } : {}) }] : []));
+  const colleagueIds = (invite?.people ?? []).flatMap((person) => (person.kind === 'mention' ? [person.userId] : []));
+  const draft = {
+    invitees: addresses,
+    requestedBy,
+    ...(invite?.service !== undefined ? { service: invite.service } : {}),
+    ...(invite?.workspaceId !== undefined ? { workspaceId: invite.workspaceId } : {}),
+    ...(invite?.role !== undefined ? { role: invite.role } : {}),
+    ...(invite?.message !== undefined ? { message: invite.message } : {}),
+    unresolved: { colleagueIds, ...(invite?.workspaceName !== undefined ? { workspaceName: invite.workspaceName } : {}) },
+  };
   return {
-    ...(service ? { service } : {}),
-    ...(service && workspaceId && /^\d{1,18}$/.test(workspaceId)
-      ? { workspace: { service, id: workspaceId, ...(extra.title ? { title: extra.title } : {}) } }
-      : {}),
-    ...(extra.candidates ? { candidates: extra.candidates } : {}),
-    ...(peopleText ? { peopleText } : {}),
-    ...(pending.mentionIds.length > 0 ? { colleagueIds: pending.mentionIds } : {}),
-    ...(role ? { role } : {}),
-    ...(pending.fields.message ? { message: pending.fields.message } : {}),
-    ...(pending.again ? { again: true } : {}),
+    ref: newReference(),
+    source: 'command',
+    destination: { channelId: command.channel_id, userId: command.user_id, ...(command.response_url ? { responseUrl: command.response_url } : {}) },
+    // A workspace named in the command is never replaced by the channel's.
+    draft: withChannelDefaults(draft, context.policy, command.channel_id),
+    again: invite?.again ?? false,
   };
 }
 
@@ -70,137 +178,84 @@ function parseProblems(invite: ParsedInvite): string[] {
   ];
 }
 
-/**
- * `/invite`. The fast half answers within Slack's 3 seconds: help, a refusal for people who may not
- * invite, input mistakes (only to the person who typed them), the modal when something is missing, or an
- * acknowledgement. A workspace given by name is looked up after the ack, time-boxed so the form can still
- * open when the name matches several. The slow half is queued.
- */
-export function registerInviteCommand(app: App, context: InviteContext & { queue: WorkQueue }): void {
-  const { services, logger, queue, policy } = context;
+interface FormExtras {
+  readonly candidates?: { readonly name: string; readonly workspaces: readonly Workspace[] };
+  readonly title?: string;
+  readonly teams?: TeamNames;
+}
 
-  app.command(INVITE_COMMAND, async ({ command, ack, client }) => {
-    const startedAt = Date.now();
-    const ref = newReference();
-    const parsed = parseInviteCommand(command.text ?? '');
-    if (parsed.kind === 'help') {
-      await ack({ response_type: 'ephemeral', ...renderHelp(services) });
-      return;
-    }
-    const metadata: InviteModalMetadata = {
-      channelId: command.channel_id,
-      userId: command.user_id,
-      ...(command.team_id ? { teamId: command.team_id } : {}),
-      ...(command.response_url ? { responseUrl: command.response_url } : {}),
+interface FormRequest {
+  readonly context: InviteContext;
+  /** The services the person can use, and their own view of the workspaces. */
+  readonly ready: Extract<Scope, { kind: 'ready' }>;
+  readonly command: SlashCommand;
+  readonly submission: Submission;
+  readonly invite: ParsedInvite | undefined;
+  readonly problems: readonly string[];
+  readonly extra: FormExtras;
+  readonly answer: Answerer;
+  readonly remainingMs: number;
+}
+
+/** Opens the form with everything understood so far; if Slack will not open it, says so privately. */
+async function openPrefilledForm(request: FormRequest): Promise<void> {
+  const { context, command, submission, problems, extra, answer } = request;
+  await answer.holdOn();
+  const { draft } = submission;
+  const service = knownService(draft.service, context.services);
+  // Looked up as the person when they search as themselves; a workspace found by name was just seen by that
+  // search, so its team names are known without asking again.
+  const { directory } = request.ready.view;
+  const details =
+    service && draft.workspaceId
+      ? extra.title !== undefined
+        ? directory.knownWorkspace(service, draft.workspaceId)
+        : await directory.details(service, draft.workspaceId, Math.min(PREFILL_TITLE_BUDGET_MS, request.remainingMs))
+      : undefined;
+  const title = extra.title ?? details?.title;
+  const metadata: InviteModalMetadata = {
+    channelId: command.channel_id,
+    userId: command.user_id,
+    ...(command.team_id ? { teamId: command.team_id } : {}),
+    ...(command.response_url ? { responseUrl: command.response_url } : {}),
+  };
+  try {
+    const searchesAsYou = senderIn(request.ready.view, request.ready.services) === 'you';
+    const prefill = {
+      ...prefillFrom(submission, request.invite, context.services, { ...extra, ...(title ? { title } : {}), ...(details?.teams ? { teams: details.teams } : {}) }),
+      ...(searchesAsYou ? { searchesAsYou } : {}),
     };
-    const base = { ref, source: 'command' as const, userId: command.user_id, channelId: command.channel_id, ...(command.team_id ? { teamId: command.team_id } : {}) };
+    await context.slack.openView(command.trigger_id, buildInviteModal(context.services, prefill, metadata));
+    decide(context, submission, { decision: 'form_opened' });
+  } catch (error) {
+    context.logger.warn({ event: 'modal_open_failed', ref: submission.ref, slackError: slackErrorCode(error) }, 'could not open the form');
+    const message = problems.length > 0 ? renderProblems(problems, submission.ref) : plainMessage(`${slackText.modalOpenFailed()} (${slackText.reference(submission.ref)})`);
+    await answer.tell(message);
+  }
+}
 
-    // Before the ack the answer is the ack itself; afterwards it goes to the person through Delivery.
-    let acked = false;
-    const ackOnce = async (response?: Parameters<typeof ack>[0]) => {
-      if (acked) return;
-      acked = true;
-      await ack(response);
-    };
-    const answer = async (message: SlackMessage) => {
-      if (acked) await context.delivery.tellRequester(metadata, message, ref);
-      else await ackOnce({ response_type: 'ephemeral', ...message });
-    };
-    const remainingForForm = () => Math.max(0, startedAt + FORM_DEADLINE_MS - Date.now());
+function knownService(name: string | undefined, services: readonly ServiceName[]): ServiceName | undefined {
+  const lower = name?.toLowerCase() ?? '';
+  return services.find((service) => service === lower);
+}
 
-    const decision = await context.authorizer.check(command.user_id);
-    if (!decision.allowed) {
-      audit(logger, { ...base, decision: 'denied', reason: decision.reason });
-      await answer(denialMessage(decision.reason, ref));
-      return;
-    }
-
-    const invite = parsed.kind === 'invite' ? parsed.invite : undefined;
-    const named = invite?.workspaceName;
-    const explicit = {
-      ...(invite?.service !== undefined ? { service: invite.service } : {}),
-      ...(invite?.workspaceId !== undefined ? { workspaceId: invite.workspaceId } : {}),
-      ...(invite?.role !== undefined ? { role: invite.role } : {}),
-      ...(invite?.message !== undefined ? { message: invite.message } : {}),
-    };
-    let pending: PendingInvite = {
-      ref,
-      source: 'command',
-      destination: metadata,
-      requester: { userId: command.user_id, channelId: command.channel_id, ...(command.team_id ? { teamId: command.team_id } : {}) },
-      // A workspace named in the command is never replaced by the channel's.
-      fields: named !== undefined ? explicit : withChannelDefaults(explicit, policy, command.channel_id),
-      ...splitPeople(invite?.people ?? []),
-      again: invite?.again ?? false,
-    };
-
-    const openModal = async (pendingProblems: readonly string[], extra: Parameters<typeof prefillFrom>[3] = {}) => {
-      await ackOnce();
-      const service = knownService(pending.fields.service, services);
-      const workspaceId = pending.fields.workspaceId;
-      const title =
-        extra.title ??
-        (service && workspaceId ? await context.workspaces.title(service, workspaceId, Math.min(PREFILL_TITLE_BUDGET_MS, remainingForForm())) : undefined);
-      try {
-        const prefill = prefillFrom(pending, invite, services, { ...extra, ...(title ? { title } : {}) });
-        await client.views.open({ trigger_id: command.trigger_id, view: buildInviteModal(services, prefill, metadata) });
-        audit(logger, { ...base, decision: 'form_opened' });
-      } catch (error) {
-        logger.warn({ event: 'modal_open_failed', ref, slackError: slackErrorCode(error) }, 'could not open the form');
-        const message = pendingProblems.length > 0 ? renderProblems(pendingProblems, ref) : plainMessage(`${slackText.modalOpenFailed()} (${slackText.reference(ref)})`);
-        await context.delivery.tellRequester(metadata, message, ref);
-      }
-    };
-    if (!invite) {
-      await openModal([]);
-      return;
-    }
-
-    const refuse = async (mistakes: readonly string[], reason: string) => {
-      audit(logger, { ...base, decision: 'refused', reason, addresses: pending.addresses.map((a) => a.email) });
-      await answer(renderProblems(mistakes, ref));
-    };
-    const checkInput = () => {
-      const problems = precheck(pending, context).filter((problem) => !(named !== undefined && problem.field === 'workspaceId' && problem.missing));
-      return { problems, mistakes: [...parseProblems(invite), ...problemsMrkdwn(problems.filter((problem) => !problem.missing))] };
-    };
-
-    let { problems, mistakes } = checkInput();
-    if (mistakes.length > 0) {
-      await refuse([...mistakes, ...problemsMrkdwn(problems.filter((p) => p.missing))], 'input');
-      return;
-    }
-
-    if (named !== undefined) {
-      await ackOnce();
-      const namedService = knownService(pending.fields.service, services);
-      const resolved = await resolveNamedWorkspace(pending, named, namedService ? [namedService] : services, context, Math.max(1, remainingForForm()));
-      if (resolved.kind === 'refused') {
-        await refuse([resolved.problemMrkdwn], resolved.reason);
-        return;
-      }
-      if (resolved.kind === 'choose') {
-        await openModal([resolved.problemMrkdwn], { candidates: { name: named, workspaces: resolved.candidates } });
-        return;
-      }
-      pending = resolved.pending;
-      ({ problems, mistakes } = checkInput());
-      if (mistakes.length > 0) {
-        await refuse(mistakes, 'input');
-        return;
-      }
-    }
-
-    if (problems.length > 0) {
-      await openModal(problemsMrkdwn(problems), pending.workspaceTitle ? { title: pending.workspaceTitle } : {});
-      return;
-    }
-    const queued = queue.tryEnqueue(`invite ${ref}`, () => runInvite(pending, context));
-    if (!queued) {
-      audit(logger, { ...base, decision: 'busy', reason: queue.isAccepting ? 'queue_full' : 'shutting_down' });
-      await answer(plainMessage(queue.isAccepting ? slackText.busy(ref) : slackText.shuttingDown()));
-      return;
-    }
-    await answer(plainMessage(acceptedText(pending, context)));
-  });
+function prefillFrom(submission: Submission, invite: ParsedInvite | undefined, services: readonly ServiceName[], extra: FormExtras): InviteModalPrefill {
+  const { draft } = submission;
+  const service = knownService(draft.service, services);
+  const role = draft.role ? parseRole(draft.role) : undefined;
+  const peopleText = invite ? formatPeople(invite.people) : '';
+  const colleagueIds = invite?.people.flatMap((person) => (person.kind === 'mention' ? [person.userId] : [])) ?? [];
+  const workspaceId = draft.workspaceId;
+  return {
+    ...(service ? { service } : {}),
+    ...(service && workspaceId && /^\d{1,18}$/.test(workspaceId)
+      ? { workspace: { service, id: workspaceId, ...(extra.title ? { title: extra.title } : {}), ...(extra.teams ? { teams: extra.teams } : {}) } }
+      : {}),
+    ...(extra.candidates ? { candidates: extra.candidates } : {}),
+    ...(peopleText ? { peopleText } : {}),
+    ...(colleagueIds.length > 0 ? { colleagueIds } : {}),
+    ...(role ? { role } : {}),
+    ...(draft.message ? { message: draft.message } : {}),
+    ...(submission.again ? { again: true } : {}),
+  };
 }

@@ -1,9 +1,9 @@
-import type { KnownBlock, View } from '@slack/types';
+import type { Block, KnownBlock, ModalView, PlainTextElement } from '@slack/types';
 import type { DraftField } from '../../invitations/validation.js';
 import { LIMITS } from '../../invitations/validation.js';
 import { SERVICE_NAMES, type ServiceName } from '../../invitations/request.js';
-import type { Workspace } from '../../invitations/workspaces.js';
-import { modalText, ROLE_LABELS, SERVICE_LABELS, workspaceMenuText } from '../../messages.js';
+import type { TeamNames, Workspace } from '../../invitations/workspaces.js';
+import { modalText, roleLabel, SERVICE_LABELS, workspaceMenuText } from '../../messages.js';
 import { truncate } from '../mrkdwn.js';
 
 export const INVITE_MODAL_CALLBACK_ID = 'invite_modal';
@@ -32,8 +32,8 @@ export const FIELD_BLOCKS: Readonly<Record<DraftField, string>> = {
 
 export interface InviteModalPrefill {
   readonly service?: ServiceName;
-  /** Chosen already (typed inline, or the channel's own); the title is shown when known. */
-  readonly workspace?: { readonly service: ServiceName; readonly id: string; readonly title?: string };
+  /** Chosen already (typed inline, or the channel's own); the title is shown when known, and the roles in its teams' names. */
+  readonly workspace?: { readonly service: ServiceName; readonly id: string; readonly title?: string; readonly teams?: TeamNames };
   /** A typed name matched several workspaces: the form offers exactly these. */
   readonly candidates?: { readonly name: string; readonly workspaces: readonly Workspace[] };
   readonly peopleText?: string;
@@ -42,6 +42,8 @@ export interface InviteModalPrefill {
   readonly subject?: string;
   readonly message?: string;
   readonly again?: boolean;
+  /** The person searches with their own linked account: the menu lists what they may invite to. */
+  readonly searchesAsYou?: boolean;
 }
 
 /** Where the outcome goes and who asked; carried through the modal in `private_metadata`. */
@@ -116,13 +118,18 @@ export function workspaceOption(workspace: { service: ServiceName; id: string; t
 
 export type WorkspaceSearchAnswer =
   | { readonly service: ServiceName; readonly kind: 'found'; readonly workspaces: readonly Workspace[] }
-  | { readonly service: ServiceName; readonly kind: 'unavailable'; readonly reason: 'timeout' | 'failed' };
+  | { readonly service: ServiceName; readonly kind: 'unavailable'; readonly reason: 'timeout' | 'failed' | 'not_linked' };
 
 /** Slack takes at most 100 options (or groups) in an answer. */
 const MAX_MENU_OPTIONS = 100;
 
 type MenuOption = ReturnType<typeof option>;
 export type WorkspaceMenu = { options: MenuOption[] } | { option_groups: { label: ReturnType<typeof plain>; options: MenuOption[] }[] };
+
+/** The one entry a person who may not invite sees, saying why; choosing it is answered with a field error. */
+export function refusedWorkspaceMenu(reasonText: string): WorkspaceMenu {
+  return { options: [option(reasonText, 'refused')] };
+}
 
 /**
  * The answer to the workspace menu's `block_suggestion`: each service's matches (grouped by service when
@@ -137,7 +144,14 @@ export function buildWorkspaceOptions(answers: readonly WorkspaceSearchAnswer[],
     const byId = typedId !== undefined && !found.some((workspace) => workspace.id === typedId) ? [workspaceOption({ service: answer.service, id: typedId })] : [];
     const warning =
       answer.kind === 'unavailable'
-        ? [option(workspaceMenuText.unavailable(SERVICE_LABELS[answer.service], answer.reason === 'timeout'), `${UNAVAILABLE_VALUE}:${answer.service}`)]
+        ? [
+            option(
+              answer.reason === 'not_linked'
+                ? workspaceMenuText.notLinked(SERVICE_LABELS[answer.service])
+                : workspaceMenuText.unavailable(SERVICE_LABELS[answer.service], answer.reason === 'timeout'),
+              `${UNAVAILABLE_VALUE}:${answer.service}`,
+            ),
+          ]
         : [];
     const options = [...byId, ...warning, ...found.map(workspaceOption)].slice(0, share);
     return { label: plain(truncate(SERVICE_LABELS[answer.service], OPTION_TEXT_LIMIT)), options };
@@ -147,7 +161,8 @@ export function buildWorkspaceOptions(answers: readonly WorkspaceSearchAnswer[],
 }
 
 function workspaceBlock(prefill: InviteModalPrefill): KnownBlock {
-  const common = { type: 'input' as const, block_id: BLOCK_IDS.workspace, label: plain(modalText.workspaceLabel) };
+  // A choice is sent at once (block_actions), so the role menu can take the chosen project's team names.
+  const common = { type: 'input' as const, block_id: BLOCK_IDS.workspace, dispatch_action: true, label: plain(modalText.workspaceLabel) };
   if (prefill.candidates && prefill.candidates.workspaces.length > 0) {
     return {
       ...common,
@@ -162,7 +177,7 @@ function workspaceBlock(prefill: InviteModalPrefill): KnownBlock {
   }
   return {
     ...common,
-    hint: plain(modalText.workspaceHint),
+    hint: plain(prefill.searchesAsYou ? modalText.workspaceHintLinked : modalText.workspaceHint),
     element: {
       type: 'external_select',
       action_id: BLOCK_IDS.workspace,
@@ -201,7 +216,7 @@ export function buildInviteModal(
   services: readonly ServiceName[],
   prefill: InviteModalPrefill,
   metadata: InviteModalMetadata,
-): View {
+): ModalView {
   const blocks: KnownBlock[] = [];
   if (services.length > 1) {
     const options = services.map((service) => option(SERVICE_LABELS[service], service));
@@ -239,7 +254,7 @@ export function buildInviteModal(
     },
   );
   if (services.includes('kantata')) {
-    const roles = (['buyer', 'maven'] as const).map((role) => option(ROLE_LABELS[role], role));
+    const roles = roleOptions(prefill.workspace?.teams);
     const initialRole = roles.find((candidate) => candidate.value === prefill.role);
     blocks.push(
       {
@@ -281,6 +296,54 @@ export function buildInviteModal(
     close: plain(modalText.close),
     private_metadata: encodeMetadata(metadata),
     blocks,
+  };
+}
+
+/** The role menu's options: in the project's own words when its team names are known ("Acme Corp (client)"). */
+function roleOptions(teams: TeamNames | undefined): MenuOption[] {
+  return (['buyer', 'maven'] as const).map((role) => option(roleLabel(role, teams), role));
+}
+
+/** The parts of an open view, as a payload shows it, that views.update takes back. */
+export interface OpenView {
+  readonly callback_id: string;
+  readonly title: PlainTextElement;
+  readonly submit: PlainTextElement | null;
+  readonly close: PlainTextElement | null;
+  readonly private_metadata: string;
+  readonly blocks: readonly (KnownBlock | Block)[];
+}
+
+/**
+ * The form as it is, with the role menu labelled for `teams`, ready for views.update; undefined when it
+ * reads so already (or has no role menu). Every block keeps its block_id and action_id, which is what
+ * makes Slack keep what the person typed and chose.
+ */
+export function relabelRoles(view: OpenView, teams: TeamNames | undefined): ModalView | undefined {
+  const wanted = roleOptions(teams);
+  let changed = false;
+  const blocks = view.blocks.map((block): KnownBlock | Block => {
+    if (block.block_id !== BLOCK_IDS.role || block.type !== 'input') return block;
+    const input = block as Extract<KnownBlock, { type: 'input' }>;
+    const select = input.element;
+    if (select.type !== 'static_select') return block;
+    const shown = (select.options ?? []).map((entry) => entry.text.text);
+    if (shown.join('\n') === wanted.map((entry) => entry.text.text).join('\n')) return block;
+    changed = true;
+    // Slack refuses an initial option that is not one of the options, so it is relabelled too.
+    const initial = wanted.find((entry) => entry.value === select.initial_option?.value);
+    const { initial_option: _old, ...element } = select;
+    return { ...input, element: { ...element, options: wanted, ...(initial ? { initial_option: initial } : {}) } };
+  });
+  if (!changed) return undefined;
+  return {
+    type: 'modal',
+    callback_id: view.callback_id,
+    title: view.title,
+    ...(view.submit ? { submit: view.submit } : {}),
+    ...(view.close ? { close: view.close } : {}),
+    private_metadata: view.private_metadata,
+    blocks: blocks as KnownBlock[],
   };
 }
 

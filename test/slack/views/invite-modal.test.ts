@@ -7,6 +7,8 @@ import {
   encodeMetadata,
   parseWorkspaceChoice,
   readInviteModal,
+  relabelRoles,
+  type OpenView,
 } from '../../../src/slack/views/invite-modal.js';
 import { optionsAnswerProblems, viewProblems } from '../../fakes/block-kit.js';
 
@@ -25,6 +27,14 @@ describe('buildInviteModal', () => {
     const role = view.blocks.find((block) => block.block_id === 'role') as { element: { options: { text: { text: string } }[]; initial_option: { value: string } } };
     expect(role.element.options.map((option) => option.text.text)).toEqual(['Client (buyer)', 'Team member (maven)']);
     expect(role.element.initial_option.value).toBe('buyer');
+  });
+
+  it('labels roles with the team names of the project it opens on', () => {
+    const teams = { maven: 'Northwind Agency', buyer: 'Acme Corp' };
+    const view = buildInviteModal(['kantata'], { role: 'maven', workspace: { service: 'kantata', id: '12345', title: 'Acme Rollout', teams } }, metadata);
+    const role = view.blocks.find((block) => block.block_id === 'role') as { element: { options: { text: { text: string } }[]; initial_option: { text: { text: string }; value: string } } };
+    expect(role.element.options.map((option) => option.text.text)).toEqual(['Acme Corp (client)', 'Northwind Agency (team member)']);
+    expect(role.element.initial_option).toEqual({ text: { type: 'plain_text', text: 'Northwind Agency (team member)', emoji: true }, value: 'maven' });
   });
 
   it('stays within Block Kit limits whatever it is prefilled with', () => {
@@ -48,6 +58,39 @@ describe('buildInviteModal', () => {
     expect(
       buildInviteModal(['kantata', 'huddle'], { service: 'huddle', workspace: { service: 'huddle', id: '89178', title: 'Board Pack' } }, { channelId: 'C1', userId: 'U1' }),
     ).toMatchSnapshot();
+  });
+});
+
+describe('relabelRoles', () => {
+  const asOpen = (view: ReturnType<typeof buildInviteModal>): OpenView => ({
+    callback_id: view.callback_id ?? '',
+    title: view.title,
+    submit: view.submit ?? null,
+    close: view.close ?? null,
+    private_metadata: view.private_metadata ?? '',
+    blocks: view.blocks,
+  });
+  const roleOf = (view: { blocks: readonly { block_id?: string }[] }) =>
+    view.blocks.find((block) => block.block_id === 'role') as unknown as { element: { options: { text: { text: string } }[]; initial_option?: { text: { text: string } } } };
+  const teams = { maven: 'Northwind Agency', buyer: 'A'.repeat(80) };
+
+  it('relabels the role menu (and its chosen role) and keeps every block and id as it was', () => {
+    const open = buildInviteModal(['kantata', 'huddle'], { role: 'buyer', peopleText: 'bob@acme.com' }, metadata);
+    const updated = relabelRoles(asOpen(open), teams);
+    expect(updated).toBeDefined();
+    expect(roleOf(updated ?? open).element.options.map((option) => option.text.text)).toEqual([`${'A'.repeat(74)}…`, 'Northwind Agency (team member)']);
+    expect(roleOf(updated ?? open).element.initial_option?.text.text).toBe(`${'A'.repeat(74)}…`);
+    expect(updated?.blocks.map((block) => block.block_id)).toEqual(open.blocks.map((block) => block.block_id));
+    expect(updated?.blocks.filter((block) => block.block_id !== 'role')).toEqual(open.blocks.filter((block) => block.block_id !== 'role'));
+    expect({ ...updated, blocks: [] }).toEqual({ ...open, blocks: [] });
+    expect(viewProblems(updated as unknown as Record<string, unknown>)).toEqual([]);
+  });
+
+  it('has nothing to change when the labels already fit, or the form has no role menu', () => {
+    expect(relabelRoles(asOpen(buildInviteModal(['kantata'], {}, metadata)), undefined)).toBeUndefined();
+    const named = buildInviteModal(['kantata'], { workspace: { service: 'kantata', id: '12345', teams } }, metadata);
+    expect(relabelRoles(asOpen(named), teams)).toBeUndefined();
+    expect(relabelRoles(asOpen(buildInviteModal(['huddle'], {}, metadata)), teams)).toBeUndefined();
   });
 });
 
