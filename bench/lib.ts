@@ -46,7 +46,7 @@ export async function startProcess(script: string, env: Record<string, string>, 
   const cwd = mkdtempSync(join(tmpdir(), 'invite-bench-'));
   const startedAt = performance.now();
   const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : startFlags();
-  const child = spawn(process.execPath, [...nodeArgs, script], { cwd, env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, script], { cwd, env: { PATH: process.env.PATH ?? '', ...launcherEnvironment(), ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 1 });
   let readyMs = Number.NaN;
@@ -94,6 +94,13 @@ export function startFlags(): string[] {
   const execLine = launcher.split('\n').find((line) => line.startsWith('exec node '));
   if (!execLine) throw new Error('bin/slack-invite-bot has no `exec node …` line to read the flags from');
   return execLine.split(/\s+/).filter((token) => /^--[a-z]/.test(token));
+}
+
+/** The environment bin/slack-invite-bot sets for node (its `export NAME="${NAME:-value}"` lines). */
+export function launcherEnvironment(): Record<string, string> {
+  const launcher = readFileSync(new URL('../../bin/slack-invite-bot', import.meta.url), 'utf8');
+  const exports = launcher.matchAll(/^export (\w+)="\$\{\1:-([^}]*)\}"$/gm);
+  return Object.fromEntries([...exports].map(([, name, value]) => [name as string, value as string]));
 }
 
 let nonce = 0;

@@ -144,6 +144,21 @@ describe.each(stores)('the ledger on %s', (name, makeStore) => {
     });
   });
 
+  describe('recording at once from several processes', () => {
+    it('records an address invited by several people at the same moment once; the others skip it as a duplicate', async () => {
+      const { store, ledger } = await fresh();
+      const others = separateProcesses ? await Promise.all([store.open(), store.open(), store.open()]) : [ledger, ledger, ledger];
+      if (separateProcesses) for (const other of others) cleanups.push(() => other.close());
+      // Overlapping address sets in different orders: the address locks must not deadlock.
+      const sets = [['x@acme.com', 'shared@acme.com'], ['shared@acme.com', 'y@acme.com'], ['z@acme.com', 'Shared@Acme.com', 'x2@acme.com'], ['shared@acme.com']];
+      const results = await Promise.all([ledger, ...others].map((writer, i) => recorded(writer, entry({ emails: sets[i], userId: `U${i + 10}` }))));
+      const shared = results.flatMap((result) => result.invitees.filter((invitee) => invitee.email.toLowerCase() === 'shared@acme.com').map((invitee) => invitee.state));
+      expect(shared.sort()).toEqual(['queued', 'skipped', 'skipped', 'skipped']);
+      const rest = results.flatMap((result) => result.invitees.filter((invitee) => invitee.email.toLowerCase() !== 'shared@acme.com').map((invitee) => invitee.state));
+      expect(rest).toEqual(['queued', 'queued', 'queued', 'queued']);
+    });
+  });
+
   describe('claiming work', () => {
     it('hands out queued invitees oldest first, per service, each once, under a lease', async () => {
       const { ledger } = await fresh();

@@ -309,6 +309,23 @@ describe('request verification', () => {
     expect(h.slack.calls.filter((call) => call.method !== 'auth.test')).toEqual([]);
   });
 
+  it('answers signed interactions no listener handles at once, with 200 and an empty body', async () => {
+    const h = await start();
+    const unhandled = [
+      { type: 'view_closed', user: { id: 'U1' }, view: { id: 'V1', callback_id: 'invite_modal' } },
+      { type: 'block_actions', user: { id: 'U1' }, actions: [{ action_id: 'someone_elses_button', block_id: 'b1' }] },
+      { type: 'shortcut', user: { id: 'U1' }, callback_id: 'a_global_shortcut', trigger_id: 'T1' },
+      { type: 'view_submission', user: { id: 'U1' }, view: { id: 'V2', callback_id: 'another_apps_modal', state: { values: {} } } },
+    ];
+    for (const payload of unhandled) {
+      const startedAt = Date.now();
+      const response = await h.interaction(payload);
+      // Bolt's own answer to an unhandled request is a 404 after 3 s.
+      expect({ type: payload.type, status: response.status, text: response.text, fast: Date.now() - startedAt < 1_500 }).toEqual({ type: payload.type, status: 200, text: '', fast: true });
+    }
+    expect(h.slack.calls.filter((call) => call.method !== 'auth.test')).toEqual([]);
+  });
+
   it('accepts a timestamp a little in the future (clock skew within 5 minutes)', async () => {
     const h = await start();
     const response = await h.post(h.commandBody('help'), {}, Math.floor(Date.now() / 1000) + 120);
