@@ -33,7 +33,7 @@ RUN mkdir data && chown node:node data
 USER node
 EXPOSE 3000
 # What the bot drains on (as SIGINT). Docker waits only 10 s before SIGKILL: give `docker stop -t 35`,
-# `docker run --stop-timeout 35` or compose's `stop_grace_period: 35s`, longer than the 25 s drain.
+# `docker run --stop-timeout 35` or compose's `stop_grace_period: 35s`: the bot exits within 10 s, with no margin left.
 STOPSIGNAL SIGTERM
 # Liveness through node (the slim image has no curl); PORT is the bot's, 3000 unless set.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.status === 200 ? 0 : 1), () => process.exit(1))"]

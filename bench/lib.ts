@@ -96,11 +96,14 @@ export function startFlags(): string[] {
   return execLine.split(/\s+/).filter((token) => /^--[a-z]/.test(token));
 }
 
-/** The environment bin/slack-invite-bot sets for node (its `export NAME="${NAME:-value}"` lines). */
+/**
+ * The environment bin/slack-invite-bot sets for node (its `export NAME="${NAME:-value}"` lines): the
+ * launcher's default, or the value this process was given, as the launcher itself would take it.
+ */
 export function launcherEnvironment(): Record<string, string> {
   const launcher = readFileSync(new URL('../../bin/slack-invite-bot', import.meta.url), 'utf8');
   const exports = launcher.matchAll(/^export (\w+)="\$\{\1:-([^}]*)\}"$/gm);
-  return Object.fromEntries([...exports].map(([, name, value]) => [name as string, value as string]));
+  return Object.fromEntries([...exports].map(([, name, value]) => [name as string, process.env[name as string] || (value as string)]));
 }
 
 let nonce = 0;

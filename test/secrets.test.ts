@@ -86,6 +86,20 @@ describe('secrets', () => {
         if (outcome.status === 'failed' || outcome.status === 'unknown') texts.push(failureText(request.service, request.workspaceId, outcome), JSON.stringify(outcome));
       }
     }
+    // The token granted for the client credentials is a secret too, known only once granted.
+    const huddleRequest = (email: string): InvitationRequest => ({ service: 'huddle', workspaceId: '89178', requestedBy, invitees: [{ email }] });
+    expect((await sendThrough(engine, ledger, huddleRequest('d@acme.com'), log.logger)).outcomes.map((outcome) => outcome.status)).toEqual(['invited']);
+    const granted = huddle.issuedTokens.at(-1) ?? '';
+    expect(granted).not.toBe('');
+    huddle.server.respondNextTo(/invite/, huddleError(400, 1, `bad token ${granted} / Bearer ${granted}`));
+    const echoed = huddleRequest('e@acme.com');
+    for (const outcome of (await sendThrough(engine, ledger, echoed, log.logger)).outcomes) {
+      if (outcome.status !== 'failed') throw new Error(`expected a failure, got ${outcome.status}`);
+      texts.push(failureText('huddle', '89178', outcome), JSON.stringify(outcome));
+    }
+    expect(texts.at(-2)).toContain('bad token [redacted]');
+    secrets.push(granted);
+
     expect(texts.join('\n')).toContain('[redacted]');
     expect(log.lines.length).toBeGreaterThanOrEqual(3);
     // What the services said is kept in the ledger too: scrubbed there as well.

@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 import type { ServiceName } from '../invitations/request.js';
-import { scrubSecrets } from '../secrets.js';
+import { runtimeSecrets, scrubSecrets } from '../secrets.js';
 import { ConnectionError, NoAnswerError, type ProviderError } from './errors.js';
 
 export const USER_AGENT = 'slack-invite-bot/0.1 (+https://github.com/slack-invite-bot)';
@@ -82,7 +82,8 @@ export class UpstreamHttp {
         headers: { 'user-agent': USER_AGENT, ...request.headers },
         ...(request.body !== undefined ? { body: request.body } : {}),
       });
-      const body = scrubSecrets(await readLimited(response.body), this.options.secrets ?? []);
+      // A service may echo a credential back: the configured ones and those granted while running.
+      const body = scrubSecrets(await readLimited(response.body), [...(this.options.secrets ?? []), ...runtimeSecrets.values()]);
       observe(response.statusCode);
       return { status: response.statusCode, headers: flattenHeaders(response.headers), body };
     } catch (error) {

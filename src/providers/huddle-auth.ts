@@ -3,6 +3,7 @@ import type { HuddleAuthConfig } from '../config.js';
 import { AuthenticationError, ProviderError, RateLimitError, ServiceUnavailableError } from './errors.js';
 import { headerValue, parseJson, UpstreamHttp, type UpstreamObserver } from './http.js';
 import { parseRetryAfter, systemClock, type Clock } from './retry.js';
+import { runtimeSecrets } from '../secrets.js';
 
 /** Supplies the `Authorization` header for Huddle, whatever form the credentials take. */
 export interface HuddleCredentials {
@@ -141,6 +142,7 @@ export class ClientCredentialsToken implements HuddleCredentials {
       }
       const lifetimeMs = token.data.expires_in * 1000;
       const margin = Math.min(lifetimeMs / 2, Math.max(MIN_RENEWAL_MARGIN_MS, lifetimeMs / 10));
+      runtimeSecrets.add(token.data.access_token);
       this.cached = { header: `Bearer ${token.data.access_token}`, renewAt: now + lifetimeMs - margin };
       return this.cached;
     }

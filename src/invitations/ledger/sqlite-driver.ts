@@ -90,11 +90,25 @@ function openWithNodeSqlite(path: string): SqliteConnection {
 function statementOf(statement: NodeSqliteStatement): SqliteStatement {
   return {
     reader: statement.columns().length > 0,
-    all: (...parameters) => withBusyCode(() => statement.all(...parameters)),
-    get: (...parameters) => withBusyCode(() => statement.get(...parameters)),
-    run: (...parameters) => withBusyCode(() => statement.run(...parameters)),
-    iterate: (...parameters) => withBusyCode(() => statement.iterate(...parameters)),
+    all: (...parameters) => withBusyCode(() => statement.all(...bindable(parameters))),
+    get: (...parameters) => withBusyCode(() => statement.get(...bindable(parameters))),
+    run: (...parameters) => withBusyCode(() => statement.run(...bindable(parameters))),
+    iterate: (...parameters) => busyCodedRows(withBusyCode(() => statement.iterate(...bindable(parameters)))),
   };
+}
+
+/** better-sqlite3 binds `undefined` as NULL; node:sqlite refuses it. */
+function bindable(parameters: unknown[]): unknown[] {
+  return parameters.map((parameter) => (parameter === undefined ? null : parameter));
+}
+
+/** Rows are read, and a busy file met, only as the iterator advances. */
+function* busyCodedRows(rows: IterableIterator<unknown>): IterableIterator<unknown> {
+  for (;;) {
+    const next = withBusyCode(() => rows.next());
+    if (next.done) return;
+    yield next.value;
+  }
 }
 
 /**
