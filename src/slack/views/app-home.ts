@@ -1,4 +1,4 @@
-import type { KnownBlock } from '@slack/types';
+import type { KnownBlock, SectionBlock } from '@slack/types';
 import type { CheckResult } from '../../doctor.js';
 import type { LinkCount } from '../../identity/link-store.js';
 import type { UnfinishedRequest } from '../../invitations/ledger/ledger.js';
@@ -6,7 +6,7 @@ import type { ServiceName } from '../../invitations/request.js';
 import { homeText, SERVICE_LABELS } from '../../messages.js';
 import { connectButton } from '../connect-prompt.js';
 import { escapeMrkdwn, slackDateTime, truncate, userMention } from '../mrkdwn.js';
-import { workspaceMrkdwn } from '../render.js';
+import { context, section, sections, workspaceMrkdwn } from '../render.js';
 
 /** Action id of the Disconnect buttons; the button's value names the service. */
 export const DISCONNECT_ACTION_ID = 'home_disconnect';
@@ -34,31 +34,13 @@ export interface HomeData {
   readonly workspaceUrl: (service: ServiceName, workspaceId: string) => string | undefined;
 }
 
-/** Slack's limits for a Home tab: 100 blocks; the rest as in messages. */
-export const HOME_LIMITS = { blocks: 100, sectionText: 3000, headerText: 150 } as const;
-const SECTION_BUDGET = 2900;
+/** Slack's limits for a Home tab: 100 blocks; the rest as in messages (render.ts). */
+export const HOME_LIMITS = { blocks: 100, headerText: 150 } as const;
 
 const header = (text: string): KnownBlock => ({ type: 'header', text: { type: 'plain_text', text: truncate(text, HOME_LIMITS.headerText), emoji: true } });
 const divider: KnownBlock = { type: 'divider' };
-const section = (text: string, accessory?: Record<string, unknown>): KnownBlock =>
-  ({ type: 'section', text: { type: 'mrkdwn', text: truncate(text, HOME_LIMITS.sectionText) }, ...(accessory ? { accessory } : {}) }) as KnownBlock;
-const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(text, 2000) }] });
-
-/** Lines packed into as few sections as fit, never splitting a line. */
-function sections(lines: readonly string[]): KnownBlock[] {
-  const blocks: KnownBlock[] = [];
-  let current = '';
-  for (const line of lines) {
-    const fitted = truncate(line, SECTION_BUDGET);
-    if (current && current.length + 1 + fitted.length > SECTION_BUDGET) {
-      blocks.push(section(current));
-      current = '';
-    }
-    current = current ? `${current}\n${fitted}` : fitted;
-  }
-  if (current) blocks.push(section(current));
-  return blocks;
-}
+/** A section with a button beside it (the buttons are built as plain objects, hence the cast). */
+const sectionWithButton = (text: string, accessory: Record<string, unknown>): KnownBlock => ({ ...(section(text) as SectionBlock), accessory }) as unknown as KnownBlock;
 
 function disconnectButton(service: ServiceName): Record<string, unknown> {
   const label = SERVICE_LABELS[service];
@@ -82,11 +64,11 @@ function accountBlock(account: HomeAccount): KnownBlock {
   const label = SERVICE_LABELS[account.service];
   switch (account.state) {
     case 'linked':
-      return section(homeText.linked(label, `*${escapeMrkdwn(account.name)}*`, slackDateTime(account.since)), disconnectButton(account.service));
+      return sectionWithButton(homeText.linked(label, `*${escapeMrkdwn(account.name)}*`, slackDateTime(account.since)), disconnectButton(account.service));
     case 'broken':
-      return section(homeText.broken(label, `*${escapeMrkdwn(account.name)}*`), connectButton({ service: account.service, url: account.connectUrl, reconnect: true }));
+      return sectionWithButton(homeText.broken(label, `*${escapeMrkdwn(account.name)}*`), connectButton({ service: account.service, url: account.connectUrl, reconnect: true }));
     case 'unlinked':
-      return section(account.fallsBack ? homeText.unlinkedShared(label) : homeText.unlinkedRequired(label), connectButton({ service: account.service, url: account.connectUrl }));
+      return sectionWithButton(account.fallsBack ? homeText.unlinkedShared(label) : homeText.unlinkedRequired(label), connectButton({ service: account.service, url: account.connectUrl }));
     case 'shared_only':
       return section(homeText.sharedOnly(label));
   }
