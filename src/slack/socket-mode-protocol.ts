@@ -1,6 +1,7 @@
 import { request } from 'undici';
 import type { RequestKind } from '../metrics.js';
 import { parseRetryAfter } from '../providers/retry.js';
+import { parseJson } from '../providers/http.js';
 
 /**
  * Slack's Socket Mode wire protocol, as this app's receiver needs it: asking `apps.connections.open` for a
@@ -62,12 +63,7 @@ export async function requestSocketUrl(options: { apiUrl: string; appToken: stri
 }
 
 function readOpenAnswer(text: string): OpenAnswer {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return { kind: 'retry', reason: 'unreadable answer' };
-  }
+  const body = parseJson(text);
   if (!isRecord(body)) return { kind: 'retry', reason: 'unreadable answer' };
   if (body.ok === true && typeof body.url === 'string' && /^wss?:\/\//.test(body.url)) return { kind: 'url', url: body.url };
   const code = typeof body.error === 'string' ? body.error : 'no url in the answer';
@@ -113,12 +109,8 @@ export type Frame =
 const ENVELOPE_TYPES: readonly string[] = ['slash_commands', 'interactive', 'events_api'] satisfies EnvelopeType[];
 
 export function parseFrame(data: string): Frame {
-  let frame: unknown;
-  try {
-    frame = JSON.parse(data);
-  } catch {
-    return { kind: 'malformed', problem: 'not JSON' };
-  }
+  const frame = parseJson(data);
+  if (frame === undefined) return { kind: 'malformed', problem: 'not JSON' };
   if (!isRecord(frame)) return { kind: 'malformed', problem: 'not an object' };
   if (frame.type === 'hello') return { kind: 'hello', ...(typeof frame.num_connections === 'number' ? { numConnections: frame.num_connections } : {}) };
   if (frame.type === 'disconnect') return { kind: 'disconnect', reason: typeof frame.reason === 'string' ? frame.reason : 'unknown' };

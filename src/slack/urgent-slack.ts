@@ -1,6 +1,7 @@
 import { Pool } from 'undici';
 import type { Metrics } from '../metrics.js';
 import type { SlackMessage } from './render.js';
+import { parseJson } from '../providers/http.js';
 
 /** A Slack Web API call that did not succeed, with a stable code: Slack's own error, or what went wrong on the way. */
 export class SlackCallError extends Error {
@@ -99,12 +100,8 @@ export function createUrgentSlack(options: UrgentSlackOptions): UrgentSlack & { 
       return fail(method, 'ratelimited', Number.isFinite(retryAfter) ? retryAfter : undefined);
     }
     if (response.statusCode !== 200) return fail(method, `http_${response.statusCode}`);
-    let body: { ok?: unknown; error?: unknown };
-    try {
-      body = JSON.parse(text) as { ok?: unknown; error?: unknown };
-    } catch {
-      return fail(method, 'unreadable');
-    }
+    const body = parseJson(text) as { ok?: unknown; error?: unknown } | null | undefined;
+    if (typeof body !== 'object' || body === null) return fail(method, 'unreadable');
     if (body.ok !== true) return fail(method, typeof body.error === 'string' ? body.error : 'unknown_error');
     return body as T;
   }

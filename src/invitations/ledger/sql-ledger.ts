@@ -201,12 +201,7 @@ export class SqlLedger implements Ledger {
           .returningAll()
           .execute();
       });
-      if (claimed.length === 0) return [];
-      const requests = await this.db.selectFrom('requests').selectAll().where('id', 'in', [...new Set(claimed.map((row) => row.request_id))]).execute();
-      return requests.map((row) => ({
-        request: toStoredRequest(row),
-        invitees: claimed.filter((invitee) => invitee.request_id === row.id).sort(byPosition).map(toStoredInvitee),
-      }));
+      return this.withTheirRequests(claimed);
     });
   }
 
@@ -525,6 +520,16 @@ export class SqlLedger implements Ledger {
     );
   }
 
+  /** Each request these invitees belong to, with those of its invitees in order. */
+  private async withTheirRequests(invitees: readonly InviteeRow[]): Promise<RequestReport[]> {
+    if (invitees.length === 0) return [];
+    const requests = await this.db.selectFrom('requests').selectAll().where('id', 'in', [...new Set(invitees.map((row) => row.request_id))]).execute();
+    return requests.map((row) => ({
+      request: toStoredRequest(row),
+      invitees: invitees.filter((invitee) => invitee.request_id === row.id).sort(byPosition).map(toStoredInvitee),
+    }));
+  }
+
   async dueFollowUps(now: number, limit: number): Promise<RequestReport[]> {
     return this.dialect.retryBusy(async () => {
       const due = await this.db
@@ -538,12 +543,7 @@ export class SqlLedger implements Ledger {
         .orderBy('invitees.followup_due_at')
         .limit(limit)
         .execute();
-      if (due.length === 0) return [];
-      const requests = await this.db.selectFrom('requests').selectAll().where('id', 'in', [...new Set(due.map((row) => row.request_id))]).execute();
-      return requests.map((request) => ({
-        request: toStoredRequest(request),
-        invitees: due.filter((invitee) => invitee.request_id === request.id).sort(byPosition).map(toStoredInvitee),
-      }));
+      return this.withTheirRequests(due);
     });
   }
 
