@@ -264,7 +264,7 @@ async function expireApprovals(ledger: Ledger, now: number, logger: Logger, expi
 /** Addresses are personal data: history older than INVITE_HISTORY_DAYS is deleted, and so are spent connect links. */
 async function purgeHistory(ledger: Ledger, days: number, now: number, logger: Logger, links?: LinkStore): Promise<void> {
   try {
-    const deleted = await ledger.purge(now - days * DAY_MS, now);
+    const deleted = await ledger.purge(now - days * DAY_MS);
     if (deleted > 0) logger.info({ event: 'history_purged', requests: deleted, days }, 'deleted old invitation history');
     // A waiting request may sit in a nonce (addresses and all): gone a day after the link expired.
     if (links) await links.purgeNonces(now - DAY_MS);

@@ -594,11 +594,6 @@ function parseIdentity(values: ParsedEnv, problems: string[], url: (name: keyof 
   };
 }
 
-/** The services whose people can link their own accounts. */
-export function linkableServices(config: Config): ('kantata' | 'huddle')[] {
-  return [...(config.identity?.kantata ? (['kantata'] as const) : []), ...(config.identity?.huddle ? (['huddle'] as const) : [])];
-}
-
 /** Reads `.env` (if present) without overriding variables already set, then parses `process.env`. */
 export function loadConfig(adjust: (env: Env) => Env = (env) => env, options: ParseOptions = {}): Config {
   loadDotenv({ quiet: true });

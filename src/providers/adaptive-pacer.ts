@@ -45,7 +45,6 @@ export class AdaptivePacer implements Pacer {
   /** The throughput that met the last 429: the best estimate of the limit. */
   private knownLimit = Number.POSITIVE_INFINITY;
   private lastActivityAt = Number.NEGATIVE_INFINITY;
-  private firstActivityAt = Number.NEGATIVE_INFINITY;
   private recentSuccesses: number[] = [];
   private inFlight = 0;
   private readonly waitingForSlot: (() => void)[] = [];
@@ -114,7 +113,6 @@ export class AdaptivePacer implements Pacer {
   private forgetIfIdle(now: number): void {
     const onlyRequestRunning = this.inFlight === 1;
     if (!onlyRequestRunning || now - this.lastActivityAt < this.options.idleResetMs) return;
-    this.firstActivityAt = now;
     this.lastActivityAt = now;
     this.ratePerSecond = Math.max(this.ratePerSecond, this.options.initialRatePerSecond);
     this.slowStart = true;

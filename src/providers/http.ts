@@ -160,10 +160,6 @@ export function headerValue(response: UpstreamResponse, name: string): string | 
   return response.headers[name.toLowerCase()];
 }
 
-export function isJsonContentType(response: UpstreamResponse): boolean {
-  return /\bjson\b/i.test(headerValue(response, 'content-type') ?? '');
-}
-
 /** JSON.parse that answers undefined instead of throwing: bodies are validated with zod afterwards. */
 export function parseJson(text: string): unknown {
   try {

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { openSqliteFile } from '../../src/invitations/ledger/sqlite-driver.js';
 import { describe, expect, it } from 'vitest';
 import { buttonUrl, TestBrowser, type Visit } from '../fakes/test-browser.js';
-import { kantataError } from '../fakes/fake-kantata.js';
 import { ANN_HUDDLE, ANN_KANTATA, inviteRequestCount, posted, useHarness, type Harness } from '../slack/harness.js';
 
 const start = useHarness();

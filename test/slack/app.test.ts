@@ -2,7 +2,7 @@ import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { kantataError } from '../fakes/fake-kantata.js';
 import { huddleError } from '../fakes/fake-huddle.js';
-import { HUDDLE_TOKEN, inviteRequestCount, KANTATA_TOKEN, posted, sign, useHarness, viewSubmission, type Harness } from './harness.js';
+import { HUDDLE_TOKEN, inviteRequestCount, KANTATA_TOKEN, posted, sign, useHarness, viewSubmission } from './harness.js';
 
 const start = useHarness();
 

@@ -290,7 +290,7 @@ export interface Ledger {
   /** Invitees not yet finished, by state: the queue's depth. */
   depth(): Promise<Partial<Record<InviteeState, number>>>;
   /** Deletes requests (and their invitees) created before `before`; addresses are personal data. */
-  purge(before: number, now: number): Promise<number>;
+  purge(before: number): Promise<number>;
 
   /**
    * An approver's decision on a request held for approval: the first one wins (however many approvers

@@ -367,16 +367,15 @@ export class SqlLedger implements Ledger {
     });
   }
 
-  async purge(before: number, now: number): Promise<number> {
-    return this.dialect.retryBusy(async () => {
-      const purged = await this.db.transaction().execute(async (trx) => {
+  async purge(before: number): Promise<number> {
+    return this.dialect.retryBusy(async () =>
+      this.db.transaction().execute(async (trx) => {
         const old = trx.selectFrom('requests').select('id').where('created_at', '<', before);
         await trx.deleteFrom('invitees').where('request_id', 'in', old).execute();
         const deleted = await trx.deleteFrom('requests').where('created_at', '<', before).executeTakeFirst();
         return Number(deleted.numDeletedRows);
-      });
-      return purged;
-    });
+      }),
+    );
   }
 
 
